@@ -1,0 +1,73 @@
+using System.Text.Encodings.Web;
+using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Infrastructure.Money;
+
+namespace PaymentHub.Features.Checkout;
+
+/// <summary>Shared page frame and encoding for the customer-facing pages.</summary>
+internal static class Html
+{
+    public static string E(string? s) => HtmlEncoder.Default.Encode(s ?? "");
+
+    public static string Money(long minor, Currency c) => $"{c.Code} {Amounts.Format(minor, c.Exponent)}";
+
+    public static IResult Page(string title, string body, int status = 200, string? extraHead = null) =>
+        Results.Content($$"""
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="robots" content="noindex">
+            <title>{{E(title)}}</title>
+            <style>
+            :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+            body { margin: 0; background: #f4f5f7; color: #1d2330; }
+            main { max-width: 28rem; margin: 2rem auto; background: #fff; border-radius: 12px; padding: 1.5rem;
+                   box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+            h1 { font-size: 1.25rem; margin: 0 0 1rem; }
+            table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
+            td { padding: .35rem 0; vertical-align: top; }
+            td.num { text-align: right; white-space: nowrap; }
+            tr.total td { border-top: 1px solid #d9dce1; font-weight: 600; padding-top: .6rem; }
+            .muted { color: #5b6475; font-size: .9rem; }
+            .banner { background: #fff4d6; border: 1px solid #f0c451; border-radius: 8px; padding: .6rem .8rem; font-size: .85rem; margin-bottom: 1rem; }
+            .notice { padding: 1rem; border-radius: 8px; background: #eef1f5; }
+            .error { background: #fde8e8; border: 1px solid #f5a3a3; border-radius: 8px; padding: .6rem .8rem; margin: .5rem 0 1rem; }
+            label { display: block; font-weight: 600; font-size: .9rem; margin: .8rem 0 .3rem; }
+            input { width: 100%; box-sizing: border-box; font-size: 1rem; padding: .6rem; border: 1px solid #b8bfcc; border-radius: 6px; }
+            input:focus, button:focus, a:focus { outline: 3px solid #4c7dff; outline-offset: 1px; }
+            .row { display: flex; gap: .75rem; } .row > div { flex: 1; }
+            button { font-size: 1rem; padding: .75rem 1rem; border-radius: 6px; border: 0; cursor: pointer; }
+            button.pay { width: 100%; margin-top: 1.2rem; background: #1f5eff; color: #fff; font-weight: 600; }
+            button.cancel { width: 100%; margin-top: .5rem; background: transparent; color: #1f5eff; }
+            code { background: #f1f2f4; padding: 0 .2rem; border-radius: 3px; }
+            </style>
+            {{extraHead}}
+            </head>
+            <body>
+            <main>
+            {{body}}
+            </main>
+            </body>
+            </html>
+            """, "text/html; charset=utf-8", statusCode: status);
+
+    /// <summary>Merchant, items, tax, discount, total and, for subscriptions, the terms.</summary>
+    public static string Summary(CheckoutIntent i)
+    {
+        var rows = string.Concat(i.Items.Select(item =>
+            $"<tr><td>{E(item.Name)}{(item.Quantity > 1 ? $" × {item.Quantity}" : "")}</td><td class=\"num\">{E(Money(item.Price * item.Quantity, i.Currency))}</td></tr>"));
+        if (i.Tax is { } tax and > 0) rows += $"<tr><td>Tax</td><td class=\"num\">{E(Money(tax, i.Currency))}</td></tr>";
+        if (i.Discount is { } discount and > 0) rows += $"<tr><td>Discount</td><td class=\"num\">−{E(Money(discount, i.Currency))}</td></tr>";
+        rows += $"<tr class=\"total\"><td>Total</td><td class=\"num\" data-testid=\"total\">{E(Money(i.Amount, i.Currency))}</td></tr>";
+        var terms = i.IntentType == "recurring"
+            ? $"<p class=\"muted\" data-testid=\"terms\">{E(Money(i.Amount, i.Currency))} every {i.IntervalDays} days, first charge today. You can cancel any time with {E(i.MerchantName)}.</p>"
+            : "";
+        return $"""
+            <p class="muted">Pay {E(i.MerchantName)}</p>
+            <table aria-label="Order summary">{rows}</table>
+            {terms}
+            """;
+    }
+}

@@ -1,0 +1,205 @@
+using System.Reflection;
+using System.Text.Json;
+using Dapper;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Infrastructure;
+using PaymentHub.Infrastructure.Auth;
+using PaymentHub.Infrastructure.Database;
+using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.Money;
+
+namespace PaymentHub.Features.Intents.CreateIntent;
+
+/// <summary>POST /intents: a payment intent and its checkout link (SPEC §3, seed 001).</summary>
+public static class CreateIntent
+{
+    public sealed record Request : IBindableFromHttpContext<Request>
+    {
+        public FlexNumber? Amount { get; init; }
+        public string? Currency { get; init; }
+        public string? IntentType { get; init; }
+        public FlexNumber? IntervalDays { get; init; }
+        public string? Email { get; init; }
+        public string? Name { get; init; }
+        public string? ReferenceId { get; init; }
+        public string? CustomerRefId { get; init; }
+        public List<Item?>? OrderItems { get; init; }
+        public string? IntegrationType { get; init; }
+        public string? SuccessUrl { get; init; }
+        public string? CancelUrl { get; init; }
+        public string? FailUrl { get; init; }
+        public FlexNumber? Tax { get; init; }
+        public FlexNumber? Discount { get; init; }
+        public Dictionary<string, JsonElement>? Metadata { get; init; }
+        public string? CaptureMethod { get; init; }
+        public FlexNumber? ExpiresInMinutes { get; init; }
+
+        public static async ValueTask<Request?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
+            await JsonBody.ReadAsync<Request>(ctx);
+    }
+
+    public sealed record Item
+    {
+        public string? Name { get; init; }
+        public FlexNumber? Quantity { get; init; }
+        public FlexNumber? Price { get; init; }
+    }
+
+    public sealed class Validator : AbstractValidator<Request>
+    {
+        public const decimal MaxMoney = 999_999_999.99m;
+
+        public Validator(Currencies currencies)
+        {
+            RuleLevelCascadeMode = CascadeMode.Stop;
+            int? Exponent(Request r) => currencies.FindPayable(r.Currency)?.Exponent;
+
+            RuleFor(r => r.Amount).Money(required: true, min: 1, Exponent);
+            RuleFor(r => r.Currency)
+                .NotEmpty().WithMessage(Messages.Required)
+                .Must(c => currencies.FindPayable(c) is not null).WithMessage("The :attribute must be a valid ISO 4217 currency code.");
+            RuleFor(r => r.IntentType)
+                .NotEmpty().WithMessage(Messages.Required)
+                .Must(t => t is "one_time" or "recurring").WithMessage("The selected :attribute is invalid. Use one_time or recurring.");
+            When(r => r.IntentType == "recurring", () =>
+                RuleFor(r => r.IntervalDays)
+                    .NotNull().WithMessage("The :attribute field is required when intent type is recurring.")
+                    .Integer().Between(1, 3650));
+            When(r => r.IntentType == "one_time", () =>
+                RuleFor(r => r.IntervalDays)
+                    .Null().WithMessage("The :attribute field is prohibited when intent type is one_time."));
+            RuleFor(r => r.Email)
+                .NotEmpty().WithMessage(Messages.Required)
+                .MaximumLength(255).WithMessage(Messages.MaxChars(255))
+                .Must(Checks.IsEmail).WithMessage("The :attribute must be a valid email address.");
+            RuleFor(r => r.Name)
+                .NotEmpty().WithMessage(Messages.Required)
+                .MaximumLength(255).WithMessage(Messages.MaxChars(255));
+            RuleFor(r => r.ReferenceId)
+                .NotEmpty().WithMessage(Messages.Required)
+                .MaximumLength(100).WithMessage(Messages.MaxChars(100))
+                .Matches("^[a-zA-Z0-9_-]+$").WithMessage("The :attribute may only contain letters, numbers, dashes and underscores.");
+            RuleFor(r => r.CustomerRefId)
+                .MaximumLength(100).WithMessage(Messages.MaxChars(100));
+            RuleFor(r => r.OrderItems)
+                .NotEmpty().WithMessage(Messages.Required)
+                .Must(items => items!.Count <= 100).WithMessage("The :attribute must not have more than 100 items.");
+            RuleForEach(r => r.OrderItems)
+                .NotNull().WithMessage(Messages.Required)
+                .SetValidator(r => new ItemValidator(Exponent(r)));
+            RuleFor(r => r.IntegrationType)
+                .Must(t => t is null or "iframe" or "url").WithMessage("The selected :attribute is invalid. Use iframe or url.");
+            When(r => r.IntegrationType is null or "url", () =>
+            {
+                RuleFor(r => r.SuccessUrl).NotEmpty().WithMessage("The :attribute field is required when integration type is url.");
+                RuleFor(r => r.CancelUrl).NotEmpty().WithMessage("The :attribute field is required when integration type is url.");
+            });
+            RuleFor(r => r.SuccessUrl).Url();
+            RuleFor(r => r.CancelUrl).Url();
+            RuleFor(r => r.FailUrl).Url();
+            RuleFor(r => r.Tax).Money(required: false, min: 0, Exponent);
+            RuleFor(r => r.Discount).Money(required: false, min: 0, Exponent);
+            RuleFor(r => r.Metadata!).Metadata().When(r => r.Metadata is not null);
+            RuleFor(r => r.CaptureMethod)
+                .Must(m => m is null or "automatic" or "manual").WithMessage("The selected :attribute is invalid. Use automatic or manual.");
+            RuleFor(r => r.ExpiresInMinutes).Integer().Between(5, 43_200).When(r => r.ExpiresInMinutes is not null);
+        }
+    }
+
+    public sealed class ItemValidator : AbstractValidator<Item?>
+    {
+        public ItemValidator(int? exponent)
+        {
+            RuleLevelCascadeMode = CascadeMode.Stop;
+            RuleFor(i => i!.Name)
+                .NotEmpty().WithMessage(Messages.Required)
+                .MaximumLength(255).WithMessage(Messages.MaxChars(255));
+            RuleFor(i => i!.Quantity)
+                .NotNull().WithMessage(Messages.Required)
+                .Integer().Between(1, 1_000_000);
+            RuleFor(i => i!.Price).Money(required: true, min: 0, _ => exponent);
+        }
+    }
+
+    private const string InsertIntentSql = """
+        INSERT INTO intents (id, merchant_id, mode, reference_id, customer_ref_id, intent_type, interval_days, amount, currency,
+            tax, discount, email, name, integration_type, success_url, cancel_url, fail_url, capture_method, metadata, status,
+            payment_token, created_at, updated_at, expires_at)
+        VALUES (@Id, @MerchantId, @Mode, @ReferenceId, @CustomerRefId, @IntentType, @IntervalDays, @Amount, @Currency,
+            @Tax, @Discount, @Email, @Name, @IntegrationType, @SuccessUrl, @CancelUrl, @FailUrl, @CaptureMethod, @Metadata, @Status,
+            @PaymentToken, @CreatedAt, @UpdatedAt, @ExpiresAt)
+        ON CONFLICT (merchant_id, mode, reference_id) DO NOTHING
+        RETURNING id
+        """;
+
+    private const string ExistingSql = "SELECT id FROM intents WHERE merchant_id = @MerchantId AND mode = @Mode AND reference_id = @ReferenceId";
+
+    private const string InsertItemSql = """
+        INSERT INTO intent_items (intent_id, position, name, quantity, price)
+        VALUES (@IntentId, @Position, @Name, @Quantity, @Price)
+        """;
+
+    public sealed record Services(DbWriter Writer, Currencies Currencies, TimeProvider Clock, Settings Settings);
+
+    public static async Task<Results<ApiOk<IntentView>, ApiError>> Handle(
+        Request request, Caller caller, [AsParameters] Services s, HttpContext http, CancellationToken ct)
+    {
+        var (row, items) = Map(request, caller, s);
+        var existing = await s.Writer.WriteAsync(async tx =>
+        {
+            var inserted = await tx.Connection.ExecuteScalarAsync<string?>(InsertIntentSql, row, tx.Transaction);
+            if (inserted is null)
+                return await tx.Connection.ExecuteScalarAsync<string>(ExistingSql, row, tx.Transaction);
+            await tx.Connection.ExecuteAsync(InsertItemSql, items, tx.Transaction);
+            await IntentLog.WriteAsync(tx, row.Id, "intent.created",
+                $"Payment intent created for {Amounts.Format(row.Amount, s.Currencies.Get(row.Currency).Exponent)} {row.Currency}.",
+                Actor.Api, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
+            return null;
+        }, ct);
+
+        if (existing is not null)
+            return ApiError.Conflict($"A payment intent with reference_id '{row.ReferenceId}' already exists.", new { intent_id = existing });
+        return new ApiOk<IntentView>(IntentQueries.View(row, items, [], s.Currencies, s.Settings.PublicBase(http.Request)));
+    }
+
+    /// <summary>The validated request as rows: amounts in minor units, defaults applied.</summary>
+    private static (IntentRow Row, IReadOnlyList<IntentItemRow> Items) Map(Request r, Caller caller, Services s)
+    {
+        var currency = s.Currencies.FindPayable(r.Currency)!;
+        long Minor(FlexNumber? n) => Amounts.ToMinor(n!.Value.Value!.Value, currency.Exponent);
+        var now = s.Clock.GetUtcNow();
+        var expiresIn = r.ExpiresInMinutes is { } m ? (int)m.Value!.Value : s.Settings.DefaultExpiryMinutes;
+        var id = "pi_" + Guid.CreateVersion7();
+        var row = new IntentRow
+        {
+            Id = id,
+            MerchantId = caller.MerchantId,
+            Mode = caller.Mode,
+            ReferenceId = r.ReferenceId!,
+            CustomerRefId = r.CustomerRefId,
+            IntentType = r.IntentType!,
+            IntervalDays = r.IntentType == "recurring" ? (long)r.IntervalDays!.Value.Value!.Value : null,
+            Amount = Minor(r.Amount),
+            Currency = currency.Code,
+            Tax = r.Tax is null ? null : Minor(r.Tax),
+            Discount = r.Discount is null ? null : Minor(r.Discount),
+            Email = r.Email!,
+            Name = r.Name!,
+            IntegrationType = r.IntegrationType ?? "url",
+            SuccessUrl = r.SuccessUrl,
+            CancelUrl = r.CancelUrl,
+            FailUrl = r.FailUrl,
+            CaptureMethod = r.CaptureMethod ?? "automatic",
+            Metadata = r.Metadata is null ? null : JsonSerializer.Serialize(r.Metadata),
+            Status = IntentStatus.RequiresPayment,
+            PaymentToken = RandomTokens.New(24),
+            CreatedAt = now.ToUnixTimeMilliseconds(),
+            UpdatedAt = now.ToUnixTimeMilliseconds(),
+            ExpiresAt = now.AddMinutes(expiresIn).ToUnixTimeMilliseconds(),
+        };
+        var items = r.OrderItems!.Select((item, i) => new IntentItemRow(id, i, item!.Name!, (long)item.Quantity!.Value.Value!.Value, Minor(item.Price))).ToList();
+        return (row, items);
+    }
+}

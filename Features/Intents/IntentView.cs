@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using PaymentHub.Infrastructure;
+using PaymentHub.Infrastructure.Auth;
+using PaymentHub.Infrastructure.Database;
+using PaymentHub.Infrastructure.Money;
+
+namespace PaymentHub.Features.Intents;
+
+/// <summary>An intents row as stored.</summary>
+public sealed record IntentRow
+{
+    public required string Id { get; init; }
+    public required string MerchantId { get; init; }
+    public required string Mode { get; init; }
+    public required string ReferenceId { get; init; }
+    public string? CustomerRefId { get; init; }
+    public required string IntentType { get; init; }
+    public long? IntervalDays { get; init; }
+    public long Amount { get; init; }
+    public required string Currency { get; init; }
+    public long? Tax { get; init; }
+    public long? Discount { get; init; }
+    public required string Email { get; init; }
+    public required string Name { get; init; }
+    public required string IntegrationType { get; init; }
+    public string? SuccessUrl { get; init; }
+    public string? CancelUrl { get; init; }
+    public string? FailUrl { get; init; }
+    public required string CaptureMethod { get; init; }
+    public string? Metadata { get; init; }
+    public required string Status { get; init; }
+    public required string PaymentToken { get; init; }
+    public long CreatedAt { get; init; }
+    public long UpdatedAt { get; init; }
+    public long ExpiresAt { get; init; }
+
+    public const string Columns = """
+        id AS Id, merchant_id AS MerchantId, mode AS Mode, reference_id AS ReferenceId, customer_ref_id AS CustomerRefId,
+        intent_type AS IntentType, interval_days AS IntervalDays, amount AS Amount, currency AS Currency, tax AS Tax,
+        discount AS Discount, email AS Email, name AS Name, integration_type AS IntegrationType, success_url AS SuccessUrl,
+        cancel_url AS CancelUrl, fail_url AS FailUrl, capture_method AS CaptureMethod, metadata AS Metadata, status AS Status,
+        payment_token AS PaymentToken, created_at AS CreatedAt, updated_at AS UpdatedAt, expires_at AS ExpiresAt
+        """;
+}
+
+public sealed record IntentItemRow(string IntentId, long Position, string Name, long Quantity, long Price);
+
+public sealed record ItemView(string Name, long Quantity, string Price);
+
+/// <summary>A charge attempt as the API shows it (seed 000's <c>charges</c>).</summary>
+public sealed record ChargeView(long Id, string Status, string Amount, string? GatewayTransactionId,
+    string? FailureCode, string? FailureMessage, string? CardBrand, string? CardLast4, string CreatedAt);
+
+/// <summary>The intent as every intents endpoint returns it.</summary>
+public sealed record IntentView(
+    string Id,
+    string IntentId,
+    string ReferenceId,
+    string? CustomerRefId,
+    string Status,
+    string Amount,
+    string Currency,
+    string Type,
+    long? IntervalDays,
+    string Email,
+    string Name,
+    string? Tax,
+    string? Discount,
+    IReadOnlyList<ItemView> OrderItems,
+    JsonElement? Metadata,
+    string IntegrationType,
+    string? SuccessUrl,
+    string? CancelUrl,
+    string? FailUrl,
+    string CaptureMethod,
+    string PaymentUrl,
+    bool Livemode,
+    string ExpiresAt,
+    string CreatedAt,
+    string UpdatedAt,
+    IReadOnlyList<ChargeView> Charges,
+    object? Subscription);
+
+/// <summary>What the read slices need.</summary>
+public sealed record IntentReads(Db Db, Currencies Currencies, Settings Settings);
+
+/// <summary>Loading intents for the caller, always filtered by merchant and mode.</summary>
+public static class IntentQueries
+{
+    private const string ByIdSql = $"SELECT {IntentRow.Columns} FROM intents WHERE id = @Value AND merchant_id = @MerchantId AND mode = @Mode";
+    private const string ByReferenceSql = $"SELECT {IntentRow.Columns} FROM intents WHERE reference_id = @Value AND merchant_id = @MerchantId AND mode = @Mode";
+    private const string ItemsSql = """
+        SELECT intent_id AS IntentId, position AS Position, name AS Name, quantity AS Quantity, price AS Price
+        FROM intent_items WHERE intent_id IN @Ids ORDER BY intent_id, position
+        """;
+
+    public static Task<IntentRow?> FindAsync(SqliteConnection c, Caller caller, string intentId, CancellationToken ct) =>
+        c.QuerySingleOrDefaultAsync<IntentRow>(new CommandDefinition(ByIdSql,
+            new { Value = intentId, caller.MerchantId, caller.Mode }, cancellationToken: ct));
+
+    public static Task<IntentRow?> FindByReferenceAsync(SqliteConnection c, Caller caller, string referenceId, CancellationToken ct) =>
+        c.QuerySingleOrDefaultAsync<IntentRow>(new CommandDefinition(ByReferenceSql,
+            new { Value = referenceId, caller.MerchantId, caller.Mode }, cancellationToken: ct));
+
+    public static async Task<IReadOnlyList<IntentView>> ViewsAsync(SqliteConnection c, IReadOnlyList<IntentRow> rows,
+        Currencies currencies, string publicBase, CancellationToken ct)
+    {
+        if (rows.Count == 0) return [];
+        var items = (await c.QueryAsync<IntentItemRow>(new CommandDefinition(ItemsSql,
+            new { Ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: ct))).ToLookup(i => i.IntentId);
+        return rows.Select(r => View(r, items[r.Id].ToList(), [], currencies, publicBase)).ToList();
+    }
+
+    public static async Task<IntentView> ViewAsync(SqliteConnection c, IntentRow row, Currencies currencies, string publicBase, CancellationToken ct) =>
+        (await ViewsAsync(c, [row], currencies, publicBase, ct))[0];
+
+    public static IntentView View(IntentRow r, IReadOnlyList<IntentItemRow> items, IReadOnlyList<ChargeView> charges,
+        Currencies currencies, string publicBase)
+    {
+        var exponent = currencies.Get(r.Currency).Exponent;
+        string Money(long minor) => Amounts.Format(minor, exponent);
+        return new IntentView(
+            Id: r.Id,
+            IntentId: r.Id,
+            ReferenceId: r.ReferenceId,
+            CustomerRefId: r.CustomerRefId,
+            Status: r.Status,
+            Amount: Money(r.Amount),
+            Currency: r.Currency,
+            Type: r.IntentType,
+            IntervalDays: r.IntervalDays,
+            Email: r.Email,
+            Name: r.Name,
+            Tax: r.Tax is { } tax ? Money(tax) : null,
+            Discount: r.Discount is { } discount ? Money(discount) : null,
+            OrderItems: items.Select(i => new ItemView(i.Name, i.Quantity, Money(i.Price))).ToList(),
+            Metadata: r.Metadata is null ? null : JsonDocument.Parse(r.Metadata).RootElement.Clone(),
+            IntegrationType: r.IntegrationType,
+            SuccessUrl: r.SuccessUrl,
+            CancelUrl: r.CancelUrl,
+            FailUrl: r.FailUrl,
+            CaptureMethod: r.CaptureMethod,
+            PaymentUrl: PaymentUrl(publicBase, r.PaymentToken),
+            Livemode: r.Mode == "live",
+            ExpiresAt: Formats.Timestamp(r.ExpiresAt),
+            CreatedAt: Formats.Timestamp(r.CreatedAt),
+            UpdatedAt: Formats.Timestamp(r.UpdatedAt),
+            Charges: charges,
+            Subscription: null);
+    }
+
+    public static string PaymentUrl(string publicBase, string token) => $"{publicBase}/pay/{token}";
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using PaymentHub.Infrastructure;
+using PaymentHub.Infrastructure.Database;
+
+namespace PaymentHub.Features.Webhooks.Contracts;
+
+/// <summary>An event to tell the merchant about; the fields are flat in the payload, as seed 001 shows.</summary>
+public sealed record WebhookEvent(string MerchantId, string Mode, string Type, string? IntentId, string? SubscriptionId, JsonObject Fields);
+
+/// <summary>The webhook outbox. Emit inside the transaction of the change the event reports.</summary>
+public static class Outbox
+{
+    private const string InsertSql = """
+        INSERT INTO events (id, merchant_id, mode, type, intent_id, subscription_id, payload, created_at)
+        VALUES (@Id, @MerchantId, @Mode, @Type, @IntentId, @SubscriptionId, @Payload, @CreatedAt)
+        """;
+
+    /// <summary>Writes the event; returns its id (<c>evt_</c> + UUID).</summary>
+    public static async Task<string> EmitAsync(DbTx tx, WebhookEvent e, DateTimeOffset now)
+    {
+        var id = "evt_" + Guid.CreateVersion7();
+        var payload = new JsonObject
+        {
+            ["event"] = e.Type,
+            ["event_id"] = id,
+            ["created_at"] = Formats.Timestamp(now),
+            ["livemode"] = e.Mode == "live",
+        };
+        foreach (var (name, value) in e.Fields) payload[name] = value?.DeepClone();
+        await tx.Connection.ExecuteAsync(InsertSql, new
+        {
+            Id = id, e.MerchantId, e.Mode, e.Type, e.IntentId, e.SubscriptionId,
+            Payload = payload.ToJsonString(JsonSerializerOptions.Web), CreatedAt = now.ToUnixTimeMilliseconds(),
+        }, tx.Transaction);
+        return id;
+    }
+}

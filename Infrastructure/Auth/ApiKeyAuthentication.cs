@@ -1,0 +1,57 @@
+using System.Reflection;
+
+namespace PaymentHub.Infrastructure.Auth;
+
+/// <summary>The API client making the request: its merchant and its mode.</summary>
+public sealed record Caller(string ClientId, string MerchantId, string Mode) : IBindableFromHttpContext<Caller>
+{
+    internal const string ItemKey = "PaymentHub.Caller";
+
+    public bool Livemode => Mode == "live";
+
+    public static ValueTask<Caller?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
+        ValueTask.FromResult<Caller?>(ctx.Items[ItemKey] as Caller
+            ?? throw new InvalidOperationException("The endpoint takes a Caller but does not require an API key."));
+}
+
+/// <summary>Checks a Client ID and Secret pair; implemented by the Merchants module, which owns the clients.</summary>
+public interface IApiKeyVerifier
+{
+    Task<Caller?> VerifyAsync(string clientId, string clientSecret, CancellationToken ct);
+}
+
+/// <summary>Marks endpoints that need <c>X-Client-ID</c> and <c>X-Client-Secret</c>.</summary>
+public sealed class ApiKeyRequired;
+
+/// <summary>
+/// Authenticates requests to endpoints marked <see cref="ApiKeyRequired"/>, before their
+/// arguments are bound, so handlers can take a <see cref="Caller"/>. Missing, unknown, revoked or
+/// wrong keys all get the same 401, so the answer says nothing about which part was wrong.
+/// </summary>
+public sealed class ApiKeyAuthentication(RequestDelegate next)
+{
+    public const string ClientIdHeader = "X-Client-ID";
+    public const string ClientSecretHeader = "X-Client-Secret";
+
+    public async Task InvokeAsync(HttpContext ctx, IApiKeyVerifier verifier)
+    {
+        if (ctx.GetEndpoint()?.Metadata.GetMetadata<ApiKeyRequired>() is null)
+        {
+            await next(ctx);
+            return;
+        }
+
+        var id = ctx.Request.Headers[ClientIdHeader].ToString();
+        var secret = ctx.Request.Headers[ClientSecretHeader].ToString();
+        var caller = id.Length > 0 && secret.Length > 0 && id.Length <= 200 && secret.Length <= 200
+            ? await verifier.VerifyAsync(id, secret, ctx.RequestAborted)
+            : null;
+        if (caller is null)
+        {
+            await Http.ApiError.Unauthorized().ExecuteAsync(ctx);
+            return;
+        }
+        ctx.Items[Caller.ItemKey] = caller;
+        await next(ctx);
+    }
+}

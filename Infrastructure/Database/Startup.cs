@@ -1,0 +1,23 @@
+namespace PaymentHub.Infrastructure.Database;
+
+public static class DatabaseStartup
+{
+    /// <summary>Creates the data folder and applies the migrations; a failed one stops start-up.</summary>
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services, Settings settings)
+    {
+        Directory.CreateDirectory(settings.DataPath);
+        var db = services.GetRequiredService<Db>();
+        var clock = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("PaymentHub.Database");
+        try
+        {
+            var applied = await Migrator.ApplyAsync(db, Migrator.Embedded(), clock);
+            if (applied.Count > 0) logger.LogInformation("Applied migrations {Migrations} to {Database}", applied, db.DatabasePath);
+        }
+        catch (MigrationFailedException ex)
+        {
+            logger.LogCritical(ex, "Start-up stopped: migration {Migration} failed", ex.MigrationName);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using Dapper;
+using PaymentHub.Infrastructure.Database;
+
+namespace PaymentHub.Infrastructure;
+
+public static class Health
+{
+    public sealed record Report(string Status, string Database, string Time);
+
+    /// <summary>GET /health: 200 when the database answers, 503 when it does not.</summary>
+    public static void MapHealth(this WebApplication app) =>
+        app.MapGet("/health", async (Db db, TimeProvider clock, ILoggerFactory logs, CancellationToken ct) =>
+        {
+            var database = "ok";
+            try
+            {
+                await using var connection = await db.OpenAsync(ct);
+                await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM schema_migrations", cancellationToken: ct));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logs.CreateLogger("PaymentHub.Health").LogError(ex, "Health check: the database did not answer");
+                database = "unavailable";
+            }
+            var report = new Report(database == "ok" ? "ok" : "degraded", database, Formats.Timestamp(clock.GetUtcNow()));
+            return database == "ok" ? Results.Json(report) : Results.Json(report, statusCode: 503);
+        }).WithTags("Operations").WithSummary("Health of the service and its database").ExcludeFromDescription();
+}

@@ -1,0 +1,67 @@
+
+namespace PaymentHub.Infrastructure.Http;
+
+/// <summary>Every failure leaves in the seed's error envelope, never with a stack trace.</summary>
+public static class ErrorHandling
+{
+    public const string CorrelationHeader = "X-Correlation-ID";
+
+    public static IApplicationBuilder UseApiErrors(this IApplicationBuilder app)
+    {
+        // Every response carries the id its log lines carry, so a merchant can quote it to support.
+        app.Use((ctx, next) =>
+        {
+            ctx.Response.Headers[CorrelationHeader] = ctx.TraceIdentifier;
+            return next(ctx);
+        });
+
+        app.Use(async (ctx, next) =>
+        {
+            try
+            {
+                await next(ctx);
+            }
+            catch (ApiException ex) when (!ctx.Response.HasStarted)
+            {
+                await new ApiError(ex.Status, ex.Message).ExecuteAsync(ctx);
+            }
+            catch (BadHttpRequestException ex) when (!ctx.Response.HasStarted)
+            {
+                var message = ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? $"The request body is larger than the limit of {JsonBody.MaxBytes / 1024} KiB."
+                    : "The request could not be read: " + ex.Message;
+                await new ApiError(StatusCodes.Status400BadRequest, message).ExecuteAsync(ctx);
+            }
+            catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; there is nobody to answer.
+            }
+            catch (Exception ex) when (!ctx.Response.HasStarted)
+            {
+                var logger = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PaymentHub.Errors");
+                logger.LogError(ex, "Unhandled error on {Method} {Path}; correlation id {CorrelationId}",
+                    ctx.Request.Method, ctx.Request.Path, ctx.TraceIdentifier);
+                ctx.Response.Clear();
+                ctx.Response.Headers[CorrelationHeader] = ctx.TraceIdentifier;
+                await new ApiError(StatusCodes.Status500InternalServerError,
+                    $"Something went wrong on our end. Quote correlation id {ctx.TraceIdentifier} to support.").ExecuteAsync(ctx);
+            }
+        });
+
+        // Routing's own answers (unknown route, wrong method) get the envelope too.
+        app.UseStatusCodePages(async context =>
+        {
+            var ctx = context.HttpContext;
+            var message = ctx.Response.StatusCode switch
+            {
+                404 => "The requested resource was not found.",
+                405 => $"The method {ctx.Request.Method} is not allowed for this resource.",
+                415 => "The request body must be JSON: send the header Content-Type: application/json.",
+                _ => "The request could not be processed.",
+            };
+            var status = ctx.Response.StatusCode == 415 ? 400 : ctx.Response.StatusCode;
+            await new ApiError(status, message).ExecuteAsync(ctx);
+        });
+        return app;
+    }
+}

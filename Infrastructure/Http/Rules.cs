@@ -1,0 +1,79 @@
+using System.Net.Mail;
+using System.Text.Json;
+using FluentValidation;
+
+namespace PaymentHub.Infrastructure.Http;
+
+/// <summary>Messages in the seeds' (Laravel's) words; ":attribute" becomes the field's name.</summary>
+public static class Messages
+{
+    public const string Required = "The :attribute field is required.";
+    public const string Numeric = "The :attribute must be a number.";
+    public const string Integer = "The :attribute must be an integer.";
+    public static string MaxChars(int n) => $"The :attribute must not be greater than {n} characters.";
+}
+
+public static class Checks
+{
+    public static bool IsEmail(string? s) =>
+        s is not null && !s.Any(char.IsWhiteSpace) && MailAddress.TryCreate(s, out var address)
+        && address.Address == s && address.Host.Contains('.') && !address.Host.StartsWith('.') && !address.Host.EndsWith('.');
+
+    public static bool IsHttpUrl(string? s) =>
+        s is not null && Uri.TryCreate(s, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0;
+}
+
+/// <summary>Rule building blocks shared by request validators.</summary>
+public static class Rules
+{
+    public const decimal MaxMoney = 999_999_999.99m;
+
+    /// <summary>A money amount: a number (or numeric string) ≥ <paramref name="min"/>, within range, with no more decimals than the currency has.</summary>
+    public static IRuleBuilderOptionsConditions<T, FlexNumber?> Money<T>(this IRuleBuilder<T, FlexNumber?> rule, bool required, decimal min, Func<T, int?> exponent) =>
+        rule.Custom((value, ctx) =>
+        {
+            if (value is not { } n)
+            {
+                if (required) ctx.AddFailure(Messages.Required);
+                return;
+            }
+            if (!n.IsNumber) ctx.AddFailure(Messages.Numeric);
+            else if (n.Value < min) ctx.AddFailure($"The :attribute must be at least {min}.");
+            else if (n.Value > MaxMoney) ctx.AddFailure($"The :attribute must not be greater than {MaxMoney}.");
+            else if (exponent(ctx.InstanceToValidate) is { } e && n.Decimals > e)
+                ctx.AddFailure(e == 0
+                    ? "The :attribute must be a whole number in this currency."
+                    : $"The :attribute must not have more than {e} decimal places.");
+        });
+
+    public static IRuleBuilderOptions<T, FlexNumber?> Integer<T>(this IRuleBuilder<T, FlexNumber?> rule) =>
+        rule.Must(n => n is null || n.Value.IsInteger).WithMessage(Messages.Integer);
+
+    public static IRuleBuilderOptions<T, FlexNumber?> Between<T>(this IRuleBuilder<T, FlexNumber?> rule, long min, long max) =>
+        rule.Must(n => n is null || (n.Value.Value >= min && n.Value.Value <= max)).WithMessage($"The :attribute must be between {min} and {max}.");
+
+    public static IRuleBuilderOptions<T, string?> Url<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(u => u is null || (u.Length <= 2048 && Checks.IsHttpUrl(u))).WithMessage("The :attribute must be a valid http or https URL.");
+
+    /// <summary>SPEC §3: at most 50 keys of at most 40 characters, scalar values of at most 500 characters.</summary>
+    public static IRuleBuilderOptionsConditions<T, Dictionary<string, JsonElement>> Metadata<T>(this IRuleBuilder<T, Dictionary<string, JsonElement>> rule) =>
+        rule.Custom((metadata, ctx) =>
+        {
+            if (metadata.Count > 50)
+            {
+                ctx.AddFailure("The :attribute must not have more than 50 keys.");
+                return;
+            }
+            foreach (var (key, value) in metadata)
+            {
+                var path = $"{ctx.PropertyPath}.{key}";
+                if (key.Length is 0 or > 40)
+                    ctx.AddFailure(path, "Each metadata key must be 1 to 40 characters long.");
+                else if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                    ctx.AddFailure(path, "The :attribute must be a string, number, boolean or null.");
+                else if (value.ValueKind == JsonValueKind.String ? value.GetString()!.Length > 500 : value.GetRawText().Length > 500)
+                    ctx.AddFailure(path, Messages.MaxChars(500));
+            }
+        });
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using PaymentHub.Features.Checkout;
+using PaymentHub.Features.Intents;
+using PaymentHub.Features.Merchants;
+using PaymentHub.Infrastructure;
+using PaymentHub.Infrastructure.Auth;
+using PaymentHub.Infrastructure.Database;
+using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.Idempotency;
+using PaymentHub.Infrastructure.Money;
+using PaymentHub.Infrastructure.OpenApi;
+
+var builder = WebApplication.CreateBuilder(args);
+var settings = Settings.From(builder.Configuration);
+
+builder.Services.AddSingleton(settings);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(new Db(settings.DatabasePath));
+builder.Services.AddSingleton<DbWriter>();
+builder.Services.AddSingleton(Currencies.LoadEmbedded());
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    o.SerializerOptions.DictionaryKeyPolicy = null;
+});
+builder.Services.AddPaymentHubOpenApi();
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBody.MaxBytes * 4);
+
+builder.Services.AddMerchantsModule();
+builder.Services.AddIntentsModule();
+builder.Services.AddCheckoutModule();
+
+var app = builder.Build();
+
+await app.Services.MigrateDatabaseAsync(settings);
+await app.Services.BootstrapMerchantsAsync(Console.Out);
+
+app.UseApiErrors();
+app.UseMiddleware<ApiKeyAuthentication>();
+app.UseStaticFiles();
+
+var platform = app.MapGroup("/api/platform")
+    .WithMetadata(new ApiKeyRequired())
+    .AddEndpointFilter<IdempotencyFilter>()
+    .WithPlatformApiDocs();
+platform.MapIntents();
+
+app.MapCheckout();
+app.MapHealth();
+app.MapApiDocs();
+
+app.Run();
+
+public partial class Program;
