@@ -2,6 +2,7 @@ using System.Text.Json;
 using PaymentHub.Features.Checkout;
 using PaymentHub.Features.Intents;
 using PaymentHub.Features.Merchants;
+using PaymentHub.Features.Payments;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
@@ -28,6 +29,7 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBody.Max
 
 builder.Services.AddMerchantsModule();
 builder.Services.AddIntentsModule();
+builder.Services.AddPaymentsModule();
 builder.Services.AddCheckoutModule();
 
 var app = builder.Build();
@@ -44,6 +46,7 @@ var platform = app.MapGroup("/api/platform")
     .AddEndpointFilter<IdempotencyFilter>()
     .WithPlatformApiDocs();
 platform.MapIntents();
+platform.MapPayments();
 
 app.MapCheckout();
 app.MapHealth();

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using PaymentHub.Features.Payments.Contracts;
+using PaymentHub.Features.Subscriptions.Contracts;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
@@ -50,8 +52,13 @@ public sealed record IntentItemRow(string IntentId, long Position, string Name, 
 public sealed record ItemView(string Name, long Quantity, string Price);
 
 /// <summary>A charge attempt as the API shows it (seed 000's <c>charges</c>).</summary>
-public sealed record ChargeView(long Id, string Status, string Amount, string? GatewayTransactionId,
-    string? FailureCode, string? FailureMessage, string? CardBrand, string? CardLast4, string CreatedAt);
+public sealed record ChargeView(long Id, string Status, string Amount, string AmountCaptured, string AmountRefunded,
+    string? GatewayTransactionId, string? FailureCode, string? FailureMessage, string? CardBrand, string? CardLast4,
+    string? CardExpiry, string CreatedAt);
+
+/// <summary>The subscription a paid recurring intent started.</summary>
+public sealed record IntentSubscriptionView(string SubscriptionId, string Status, string Amount, long IntervalDays,
+    string NextChargeAt, long FailedAttempts, string CreatedAt, string? CancelledAt);
 
 /// <summary>The intent as every intents endpoint returns it.</summary>
 public sealed record IntentView(
@@ -81,7 +88,7 @@ public sealed record IntentView(
     string CreatedAt,
     string UpdatedAt,
     IReadOnlyList<ChargeView> Charges,
-    object? Subscription);
+    IntentSubscriptionView? Subscription);
 
 /// <summary>What the read slices need.</summary>
 public sealed record IntentReads(Db Db, Currencies Currencies, Settings Settings);
@@ -108,16 +115,32 @@ public static class IntentQueries
         Currencies currencies, string publicBase, CancellationToken ct)
     {
         if (rows.Count == 0) return [];
-        var items = (await c.QueryAsync<IntentItemRow>(new CommandDefinition(ItemsSql,
-            new { Ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: ct))).ToLookup(i => i.IntentId);
-        return rows.Select(r => View(r, items[r.Id].ToList(), [], currencies, publicBase)).ToList();
+        var ids = rows.Select(r => r.Id).ToArray();
+        var items = (await c.QueryAsync<IntentItemRow>(new CommandDefinition(ItemsSql, new { Ids = ids }, cancellationToken: ct)))
+            .ToLookup(i => i.IntentId);
+        var charges = await ChargeReads.ForIntentsAsync(c, ids, ct);
+        var subscriptions = await SubscriptionReads.ForIntentsAsync(c, ids, ct);
+        return rows.Select(r =>
+        {
+            var exponent = currencies.Get(r.Currency).Exponent;
+            return View(r, items[r.Id].ToList(), charges[r.Id].Select(ch => ChargeViewOf(ch, exponent)).ToList(),
+                subscriptions.GetValueOrDefault(r.Id) is { } sub ? SubscriptionViewOf(sub, exponent) : null, currencies, publicBase);
+        }).ToList();
     }
 
     public static async Task<IntentView> ViewAsync(SqliteConnection c, IntentRow row, Currencies currencies, string publicBase, CancellationToken ct) =>
         (await ViewsAsync(c, [row], currencies, publicBase, ct))[0];
 
+    public static ChargeView ChargeViewOf(ChargeRow c, int exponent) => new(
+        c.Id, c.Status, Amounts.Format(c.Amount, exponent), Amounts.Format(c.CapturedAmount, exponent), Amounts.Format(c.RefundedAmount, exponent),
+        c.GatewayTransactionId, c.FailureCode, c.FailureMessage, c.CardBrand, c.CardLast4, c.CardExpiry, Formats.Timestamp(c.CreatedAt));
+
+    public static IntentSubscriptionView SubscriptionViewOf(SubscriptionRow s, int exponent) => new(
+        s.Id, s.Status, Amounts.Format(s.Amount, exponent), s.IntervalDays, Formats.Timestamp(s.NextChargeAt), s.FailedAttempts,
+        Formats.Timestamp(s.CreatedAt), Formats.Timestamp(s.CancelledAt));
+
     public static IntentView View(IntentRow r, IReadOnlyList<IntentItemRow> items, IReadOnlyList<ChargeView> charges,
-        Currencies currencies, string publicBase)
+        IntentSubscriptionView? subscription, Currencies currencies, string publicBase)
     {
         var exponent = currencies.Get(r.Currency).Exponent;
         string Money(long minor) => Amounts.Format(minor, exponent);
@@ -148,7 +171,7 @@ public static class IntentQueries
             CreatedAt: Formats.Timestamp(r.CreatedAt),
             UpdatedAt: Formats.Timestamp(r.UpdatedAt),
             Charges: charges,
-            Subscription: null);
+            Subscription: subscription);
     }
 
     public static string PaymentUrl(string publicBase, string token) => $"{publicBase}/pay/{token}";

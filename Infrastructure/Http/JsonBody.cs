@@ -13,6 +13,13 @@ public static partial class JsonBody
     public const int MaxBytes = 64 * 1024;
     private const string RawBodyKey = "PaymentHub.RawBody";
 
+    /// <summary>A body that may be left out entirely (no content, no content type): then <paramref name="whenAbsent"/>.</summary>
+    public static async ValueTask<T> ReadOptionalAsync<T>(HttpContext ctx, T whenAbsent) where T : class
+    {
+        if (string.IsNullOrEmpty(ctx.Request.ContentType) && (await ReadRawAsync(ctx)).Length == 0) return whenAbsent;
+        return await ReadAsync<T>(ctx);
+    }
+
     public static async ValueTask<T> ReadAsync<T>(HttpContext ctx) where T : class
     {
         if (!IsJson(ctx.Request.ContentType))

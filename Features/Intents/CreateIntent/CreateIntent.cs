@@ -161,7 +161,7 @@ public static class CreateIntent
 
         if (existing is not null)
             return ApiError.Conflict($"A payment intent with reference_id '{row.ReferenceId}' already exists.", new { intent_id = existing });
-        return new ApiOk<IntentView>(IntentQueries.View(row, items, [], s.Currencies, s.Settings.PublicBase(http.Request)));
+        return new ApiOk<IntentView>(IntentQueries.View(row, items, [], null, s.Currencies, s.Settings.PublicBase(http.Request)));
     }
 
     /// <summary>The validated request as rows: amounts in minor units, defaults applied.</summary>

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using PaymentHub.Infrastructure.Database;
+
+namespace PaymentHub.Features.Intents.Contracts;
+
+/// <summary>An intent as other modules see it while changing its state, inside a DbWriter unit of work.</summary>
+public sealed record IntentSnapshot(
+    string Id, string MerchantId, string Mode, string ReferenceId, string Status, string IntentType, long? IntervalDays,
+    long Amount, string Currency, string CaptureMethod, string? Metadata, long ExpiresAt)
+{
+    public JsonNode MetadataNode() => Metadata is null ? new JsonObject() : JsonNode.Parse(Metadata)!;
+}
+
+/// <summary>Reading and moving an intent's status; the caller writes the log row and event in the same unit.</summary>
+public static class IntentState
+{
+    private const string LoadSql = """
+        SELECT id AS Id, merchant_id AS MerchantId, mode AS Mode, reference_id AS ReferenceId, status AS Status,
+               intent_type AS IntentType, interval_days AS IntervalDays, amount AS Amount, currency AS Currency,
+               capture_method AS CaptureMethod, metadata AS Metadata, expires_at AS ExpiresAt
+        FROM intents WHERE id = @IntentId
+        """;
+
+    private const string MoveSql = "UPDATE intents SET status = @To, updated_at = @Now WHERE id = @IntentId AND status = @From";
+
+    /// <summary>The intent outside a unit of work (to look before a gateway call, never to decide a change).</summary>
+    public static Task<IntentSnapshot?> ReadAsync(SqliteConnection c, string intentId) =>
+        c.QuerySingleOrDefaultAsync<IntentSnapshot>(LoadSql, new { IntentId = intentId });
+
+    public static Task<IntentSnapshot?> LoadAsync(DbTx tx, string intentId) =>
+        tx.Connection.QuerySingleOrDefaultAsync<IntentSnapshot>(LoadSql, new { IntentId = intentId }, tx.Transaction);
+
+    /// <summary>Moves the intent from <paramref name="from"/> to <paramref name="to"/>; false when it was not in <paramref name="from"/>.</summary>
+    public static async Task<bool> MoveAsync(DbTx tx, string intentId, string from, string to, DateTimeOffset now) =>
+        await tx.Connection.ExecuteAsync(MoveSql, new { IntentId = intentId, From = from, To = to, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction) == 1;
+}

@@ -1,0 +1,273 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using PaymentHub.Features.Gateways.Contracts;
+using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Features.Payments.Contracts;
+using PaymentHub.Features.Subscriptions.Contracts;
+using PaymentHub.Features.Webhooks.Contracts;
+using PaymentHub.Infrastructure.Database;
+using PaymentHub.Infrastructure.Money;
+
+namespace PaymentHub.Features.Payments;
+
+/// <summary>How a customer's payment attempt ended.</summary>
+public abstract record PayResult
+{
+    public sealed record Paid(long ChargeId, string IntentStatus) : PayResult;
+    public sealed record Declined(long ChargeId, string Message, int AttemptsLeft) : PayResult;
+    /// <summary>The last allowed attempt was declined: the intent is now failed.</summary>
+    public sealed record Exhausted(long ChargeId, string Message) : PayResult;
+    /// <summary>The gateway's answer was lost; the charge is being confirmed, never retried blindly.</summary>
+    public sealed record Pending(long ChargeId) : PayResult;
+    public sealed record NotPayable(string Status) : PayResult;
+}
+
+/// <summary>
+/// Takes money through a gateway with the protocol of ARCHITECTURE.md: record the attempt and commit,
+/// call the gateway outside any transaction, record the outcome (status, log row, webhook event) in
+/// a second unit of work. A crash in between leaves a pending charge that <see cref="SettleAsync"/>
+/// resolves with the gateway by order id.
+/// </summary>
+public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gateways, Currencies currencies, TimeProvider clock, ILogger<PaymentService> logger)
+    : IAuthorizationVoider
+{
+    public const int MaxAttempts = 5;
+
+    private sealed record Attempt(long ChargeId, string OrderId, IntentSnapshot Intent);
+
+    private const string CountFailedSql = "SELECT COUNT(*) FROM charges WHERE intent_id = @IntentId AND kind <> 'renewal' AND status = 'failed'";
+    private const string InsertChargeSql = """
+        INSERT INTO charges (intent_id, merchant_id, mode, kind, status, amount, currency, order_id, gateway, initiated_by, created_at, updated_at)
+        VALUES (@IntentId, @MerchantId, @Mode, @Kind, 'pending', @Amount, @Currency, @OrderId, @Gateway, @InitiatedBy, @Now, @Now)
+        RETURNING id
+        """;
+    private const string ApprovedSql = """
+        UPDATE charges SET status = @Status, captured_amount = @Captured, gateway_transaction_id = @TransactionId,
+            card_brand = @CardBrand, card_last4 = @CardLast4, card_expiry = @CardExpiry, vault_id = @VaultId, updated_at = @Now
+        WHERE id = @ChargeId AND status IN ('pending', 'unknown')
+        """;
+    private const string FailedSql = """
+        UPDATE charges SET status = 'failed', gateway_transaction_id = @TransactionId, failure_code = @Code, failure_message = @Message,
+            decline_type = @DeclineType, card_brand = @CardBrand, card_last4 = @CardLast4, card_expiry = @CardExpiry, updated_at = @Now
+        WHERE id = @ChargeId AND status IN ('pending', 'unknown')
+        """;
+    private const string UnknownSql = "UPDATE charges SET status = 'unknown', updated_at = @Now WHERE id = @ChargeId AND status = 'pending'";
+
+    /// <summary>The customer pays an intent on the hosted checkout.</summary>
+    public async Task<PayResult> PayAsync(string intentId, PaymentSource source, GatewayCustomer customer, CancellationToken ct)
+    {
+        // Resolve first: a merchant without a usable gateway must not leave a charge behind.
+        var snapshot = await ReadAsync(intentId);
+        if (snapshot is null) return new PayResult.NotPayable("not_found");
+        var gateway = await gateways.ForAsync(snapshot.MerchantId, snapshot.Mode, ct);
+
+        var manual = snapshot.CaptureMethod == "manual";
+        var start = await writer.WriteAsync<object>(async tx =>
+        {
+            var now = clock.GetUtcNow();
+            var intent = await IntentState.LoadAsync(tx, intentId);
+            if (intent is null) return new PayResult.NotPayable("not_found");
+            if (intent.Status != IntentStatus.RequiresPayment) return new PayResult.NotPayable(intent.Status);
+            if (now.ToUnixTimeMilliseconds() >= intent.ExpiresAt) return new PayResult.NotPayable(IntentStatus.Expired);
+            var failed = await tx.Connection.ExecuteScalarAsync<long>(CountFailedSql, new { IntentId = intentId }, tx.Transaction);
+            if (failed >= MaxAttempts) return new PayResult.NotPayable(IntentStatus.Failed);
+
+            await IntentState.MoveAsync(tx, intentId, IntentStatus.RequiresPayment, IntentStatus.Processing, now);
+            var orderId = "ord_" + Guid.CreateVersion7().ToString("N");
+            var chargeId = await tx.Connection.ExecuteScalarAsync<long>(InsertChargeSql, new
+            {
+                IntentId = intentId, intent.MerchantId, intent.Mode, Kind = manual ? "authorization" : "sale", intent.Amount,
+                intent.Currency, OrderId = orderId, Gateway = gateway.Name, InitiatedBy = "customer", Now = now.ToUnixTimeMilliseconds(),
+            }, tx.Transaction);
+            await IntentLog.WriteAsync(tx, intentId, "charge.attempted",
+                $"Payment attempt {failed + 1} of {MaxAttempts} sent to the {gateway.Name} gateway ({source}).", Actor.Customer, now);
+            return new Attempt(chargeId, orderId, intent);
+        }, CancellationToken.None);
+        if (start is PayResult notPayable) return notPayable;
+        var attempt = (Attempt)start;
+
+        var currency = currencies.Get(attempt.Intent.Currency);
+        var recurring = attempt.Intent.IntentType == "recurring";
+        var payment = new GatewayPayment(attempt.OrderId, attempt.Intent.Amount, currency, source,
+            StoreCard: recurring,
+            StoredCredential: recurring ? new StoredCredential(Initial: true, InitialTransactionId: null) : null,
+            Customer: customer,
+            Description: $"Payment {attempt.Intent.ReferenceId}");
+
+        var result = await CallAsync(() => manual ? gateway.AuthorizeAsync(payment, CancellationToken.None) : gateway.SaleAsync(payment, CancellationToken.None),
+            gateway, attempt.OrderId);
+        return await RecordAsync(attempt.ChargeId, attempt.Intent.Id, manual, result);
+    }
+
+    /// <summary>Voids the authorization of a requires_capture intent at the gateway, then cancels the intent.</summary>
+    public async Task<string?> VoidAsync(string intentId, string actor, string message, CancellationToken ct)
+    {
+        var charge = await writer.WriteAsync(async tx =>
+        {
+            var now = clock.GetUtcNow();
+            if (!await IntentState.MoveAsync(tx, intentId, IntentStatus.RequiresCapture, IntentStatus.Processing, now)) return null;
+            await IntentLog.WriteAsync(tx, intentId, "void.requested", "Releasing the authorization at the gateway.", actor, now);
+            return await tx.Connection.QuerySingleAsync<ChargeRow>(
+                $"SELECT {ChargeReads.Columns} FROM charges WHERE intent_id = @IntentId AND status = 'authorized' ORDER BY id DESC LIMIT 1",
+                new { IntentId = intentId }, tx.Transaction);
+        }, CancellationToken.None);
+        if (charge is null) return "This payment intent is no longer waiting for capture.";
+
+        var gateway = await gateways.ForAsync(charge.MerchantId, charge.Mode, ct);
+        var result = await CallAsync(() => gateway.VoidAsync(charge.GatewayTransactionId!, CancellationToken.None), gateway, charge.IntentId);
+
+        return await writer.WriteAsync(async tx =>
+        {
+            var now = clock.GetUtcNow();
+            var intent = (await IntentState.LoadAsync(tx, intentId))!;
+            if (!result.Approved)
+            {
+                await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, IntentStatus.RequiresCapture, now);
+                var why = result.Outcome == GatewayOutcome.Unknown ? "the gateway did not confirm it" : CustomerMessage(result);
+                await IntentLog.WriteAsync(tx, intentId, "void.failed", $"The authorization could not be released: {why}", Actor.Gateway, now);
+                return $"The authorization could not be released: {why}. The intent is unchanged; you may retry.";
+            }
+            await tx.Connection.ExecuteAsync("UPDATE charges SET status = 'voided', updated_at = @Now WHERE id = @Id",
+                new { charge.Id, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
+            await IntentCancellation.CancelAsync(tx, intent, IntentStatus.Processing, actor, message, now);
+            return (string?)null;
+        }, CancellationToken.None);
+    }
+
+    /// <summary>Resolves charges whose answer was lost (or whose outcome was never recorded) by asking the gateway.</summary>
+    public async Task<int> SettleAsync(TimeSpan olderThan, int batch, CancellationToken ct)
+    {
+        var cutoff = (clock.GetUtcNow() - olderThan).ToUnixTimeMilliseconds();
+        List<(long Id, string IntentId, string OrderId, string MerchantId, string Mode, string Kind)> open;
+        await using (var c = await db.OpenAsync(ct))
+            open = (await c.QueryAsync<(long, string, string, string, string, string)>(
+                """
+                SELECT id, intent_id, order_id, merchant_id, mode, kind FROM charges
+                WHERE status IN ('pending', 'unknown') AND kind <> 'renewal' AND updated_at <= @Cutoff
+                ORDER BY id LIMIT @Batch
+                """, new { Cutoff = cutoff, Batch = batch })).ToList();
+
+        var settled = 0;
+        foreach (var charge in open)
+        {
+            var gateway = await gateways.ForAsync(charge.MerchantId, charge.Mode, ct);
+            var result = await CallAsync(() => gateway.QueryAsync(charge.OrderId, ct), gateway, charge.OrderId);
+            if (result.Outcome is GatewayOutcome.Unknown or GatewayOutcome.Error) continue;
+            await RecordAsync(charge.Id, charge.IntentId, charge.Kind == "authorization", result);
+            settled++;
+        }
+        return settled;
+    }
+
+    /// <summary>A gateway call that never throws: a lost answer becomes Unknown, then one query tries to settle it.</summary>
+    private async Task<GatewayResult> CallAsync(Func<Task<GatewayResult>> call, IGateway gateway, string orderId)
+    {
+        GatewayResult result;
+        try
+        {
+            result = await call();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Gateway {Gateway} call for order {OrderId} ended without an answer", gateway.Name, orderId);
+            result = new GatewayResult(GatewayOutcome.Unknown, Message: "The gateway did not answer.");
+        }
+        logger.LogInformation("Gateway {Gateway} order {OrderId}: {Outcome} {Code}", gateway.Name, orderId, result.Outcome, result.DeclineCode);
+        return result;
+    }
+
+    private Task<PayResult> RecordAsync(long chargeId, string intentId, bool manual, GatewayResult result) =>
+        writer.WriteAsync<PayResult>(async tx =>
+        {
+            var now = clock.GetUtcNow();
+            var intent = (await IntentState.LoadAsync(tx, intentId))!;
+            var currency = currencies.Get(intent.Currency);
+            var money = $"{currency.Code} {Amounts.Format(intent.Amount, currency.Exponent)}";
+            var card = result.CardLast4 is null ? "" : $" ({result.CardBrand} •••• {result.CardLast4})";
+
+            switch (result.Outcome)
+            {
+                case GatewayOutcome.Approved:
+                {
+                    await tx.Connection.ExecuteAsync(ApprovedSql, new
+                    {
+                        ChargeId = chargeId, Status = manual ? "authorized" : "success", Captured = manual ? 0 : intent.Amount,
+                        result.TransactionId, result.CardBrand, result.CardLast4, result.CardExpiry, result.VaultId, Now = now.ToUnixTimeMilliseconds(),
+                    }, tx.Transaction);
+                    if (manual)
+                    {
+                        await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, IntentStatus.RequiresCapture, now);
+                        await IntentLog.WriteAsync(tx, intentId, "payment.authorized", $"{money} authorized{card}; waiting for capture.", Actor.Gateway, now);
+                        return new PayResult.Paid(chargeId, IntentStatus.RequiresCapture);
+                    }
+                    await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, IntentStatus.Succeeded, now);
+                    await SucceedAsync(tx, intent, chargeId, money + " paid" + card + ".", result.VaultId, result.TransactionId, result, now);
+                    return new PayResult.Paid(chargeId, IntentStatus.Succeeded);
+                }
+                case GatewayOutcome.Unknown:
+                    await tx.Connection.ExecuteAsync(UnknownSql, new { ChargeId = chargeId, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
+                    await IntentLog.WriteAsync(tx, intentId, "charge.unknown",
+                        "The gateway's answer was lost; the payment is being confirmed with the gateway and will not be retried blindly.", Actor.System, now);
+                    return new PayResult.Pending(chargeId);
+                default:
+                {
+                    var message = CustomerMessage(result);
+                    await tx.Connection.ExecuteAsync(FailedSql, new
+                    {
+                        ChargeId = chargeId, result.TransactionId, Code = result.DeclineCode ?? result.Outcome.ToString().ToLowerInvariant(),
+                        Message = message, DeclineType = result.Outcome switch { GatewayOutcome.HardDecline => "hard", GatewayOutcome.SoftDecline => "soft", _ => "error" },
+                        result.CardBrand, result.CardLast4, result.CardExpiry, Now = now.ToUnixTimeMilliseconds(),
+                    }, tx.Transaction);
+                    var failed = await tx.Connection.ExecuteScalarAsync<long>(CountFailedSql, new { IntentId = intentId }, tx.Transaction);
+                    var final = failed >= MaxAttempts;
+                    await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, final ? IntentStatus.Failed : IntentStatus.RequiresPayment, now);
+                    await IntentLog.WriteAsync(tx, intentId, "payment.failed", $"Payment attempt declined{card}: {message}", Actor.Gateway, now);
+                    await Outbox.EmitAsync(tx, new WebhookEvent(intent.MerchantId, intent.Mode, "payment.failed", intentId, null, new JsonObject
+                    {
+                        ["intent_id"] = intentId,
+                        ["charge_id"] = chargeId,
+                        ["message"] = message,
+                        ["metadata"] = intent.MetadataNode(),
+                    }), now);
+                    if (!final) return new PayResult.Declined(chargeId, message, (int)(MaxAttempts - failed));
+                    await IntentLog.WriteAsync(tx, intentId, "intent.failed", $"Payment intent failed after {MaxAttempts} declined attempts.", Actor.System, now);
+                    return new PayResult.Exhausted(chargeId, message);
+                }
+            }
+        });
+
+    /// <summary>The intent is paid: log, <c>payment.succeeded</c>, and for a recurring intent its subscription.</summary>
+    internal static async Task SucceedAsync(DbTx tx, IntentSnapshot intent, long chargeId, string logMessage,
+        string? vaultId, string? transactionId, GatewayResult card, DateTimeOffset now)
+    {
+        await IntentLog.WriteAsync(tx, intent.Id, "payment.succeeded", logMessage, Actor.Gateway, now);
+        await Outbox.EmitAsync(tx, new WebhookEvent(intent.MerchantId, intent.Mode, "payment.succeeded", intent.Id, null, new JsonObject
+        {
+            ["intent_id"] = intent.Id,
+            ["charge_id"] = chargeId,
+            ["metadata"] = intent.MetadataNode(),
+        }), now);
+        if (intent.IntentType != "recurring") return;
+        if (vaultId is null)
+        {
+            await IntentLog.WriteAsync(tx, intent.Id, "subscription.not_created",
+                "The gateway did not store the card, so no subscription could be started.", Actor.System, now);
+            return;
+        }
+        await SubscriptionStarter.StartAsync(tx, intent,
+            new StoredCard(vaultId, transactionId, card.CardBrand, card.CardLast4, card.CardExpiry), now);
+    }
+
+    /// <summary>What the customer may be told: the gateway's words for a decline, a generic line for errors.</summary>
+    internal static string CustomerMessage(GatewayResult r) => r.Outcome switch
+    {
+        GatewayOutcome.Error => string.IsNullOrWhiteSpace(r.Message) ? "The payment could not be processed. Please try again." : r.Message!,
+        _ => string.IsNullOrWhiteSpace(r.Message) ? "Your card was declined." : r.Message!,
+    };
+
+    private async Task<IntentSnapshot?> ReadAsync(string intentId)
+    {
+        await using var c = await db.OpenAsync();
+        return await IntentState.ReadAsync(c, intentId);
+    }
+}
