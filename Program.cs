@@ -40,6 +40,8 @@ await app.Services.BootstrapMerchantsAsync(Console.Out);
 app.UseApiErrors();
 app.UseMiddleware<ApiKeyAuthentication>();
 app.UseStaticFiles();
+app.UseRateLimiter();
+app.UseAntiforgery();
 
 var platform = app.MapGroup("/api/platform")
     .WithMetadata(new ApiKeyRequired())

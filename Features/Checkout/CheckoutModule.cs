@@ -1,14 +1,72 @@
-using PaymentHub.Features.Checkout.ShowCheckout;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Antiforgery;
 
 namespace PaymentHub.Features.Checkout;
 
 public static class CheckoutModule
 {
-    public static IServiceCollection AddCheckoutModule(this IServiceCollection services) => services;
+    public static IServiceCollection AddCheckoutModule(this IServiceCollection services)
+    {
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie = new CheckoutCookieBuilder { Name = "ph_af", HttpOnly = true, Path = "/pay" };
+            o.FormFieldName = "__af";
+        });
+        services.AddRateLimiter(o =>
+        {
+            // Card testing is the threat: a bounded rate of payment posts per address and per intent.
+            o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                PartitionedRateLimiter.Create<HttpContext, string>(http => IsPaymentPost(http)
+                    ? RateLimitPartition.GetFixedWindowLimiter("ip:" + http.Connection.RemoteIpAddress,
+                        _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1) })
+                    : RateLimitPartition.GetNoLimiter("")),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => IsPaymentPost(http)
+                    ? RateLimitPartition.GetFixedWindowLimiter("token:" + http.Request.Path.Value!.Split('/')[2],
+                        _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) })
+                    : RateLimitPartition.GetNoLimiter("")));
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (ctx, ct) =>
+            {
+                ctx.HttpContext.Response.Headers.RetryAfter = "60";
+                await Html.Page("Too many attempts",
+                    "<h1>Too many attempts</h1><p class=\"notice\">Please wait a minute before trying again.</p>", 429)
+                    .ExecuteAsync(ctx.HttpContext);
+            };
+        });
+        return services;
+    }
+
+    private static bool IsPaymentPost(HttpContext http) =>
+        HttpMethods.IsPost(http.Request.Method) && http.Request.Path.StartsWithSegments("/pay");
 
     public static WebApplication MapCheckout(this WebApplication app)
     {
-        app.MapGet("/pay/{token}", ShowCheckout.ShowCheckout.Handle).ExcludeFromDescription();
+        var pay = app.MapGroup("/pay").ExcludeFromDescription();
+        pay.MapGet("/{token}", ShowCheckout.ShowCheckout.Handle);
+        pay.MapPost("/{token}", SubmitPayment.SubmitPayment.Handle);
+        pay.MapPost("/{token}/cancel", CancelCheckout.CancelCheckout.Handle);
+
+        app.MapGet("/api/checkout/{token}", CheckoutData.CheckoutData.Handle)
+            .WithTags("Checkout")
+            .WithName("GetCheckoutData")
+            .WithSummary("Checkout data for your own widget")
+            .WithDescription("The hosted checkout's data as JSON; the payment token from payment_url is the only credential.");
         return app;
+    }
+}
+
+/// <summary>
+/// The anti-forgery cookie must reach the checkout inside a merchant's iframe, which browsers allow
+/// only for SameSite=None; Secure cookies, so HTTPS gets those; plain HTTP (local runs) stays Lax.
+/// </summary>
+internal sealed class CheckoutCookieBuilder : CookieBuilder
+{
+    public override CookieOptions Build(HttpContext context, DateTimeOffset expiresFrom)
+    {
+        var options = base.Build(context, expiresFrom);
+        options.Secure = context.Request.IsHttps;
+        options.SameSite = context.Request.IsHttps ? SameSiteMode.None : SameSiteMode.Lax;
+        options.IsEssential = true;
+        return options;
     }
 }

@@ -25,6 +25,18 @@ public static class ErrorHandling
             {
                 await new ApiError(ex.Status, ex.Message).ExecuteAsync(ctx);
             }
+            catch (BadHttpRequestException) when (!ctx.Response.HasStarted && ctx.Request.Path.StartsWithSegments("/pay"))
+            {
+                // A customer's form (most often a stale anti-forgery token): a page, not JSON.
+                ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
+                ctx.Response.ContentType = "text/html; charset=utf-8";
+                await ctx.Response.WriteAsync("""
+                    <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+                    <title>Please reload the page</title></head><body><main><h1>Please reload the page</h1>
+                    <p>This payment form has expired or could not be read. Go back, reload the page and try again. You have not been charged.</p>
+                    </main></body></html>
+                    """);
+            }
             catch (BadHttpRequestException ex) when (!ctx.Response.HasStarted)
             {
                 var message = ex.StatusCode == StatusCodes.Status413PayloadTooLarge

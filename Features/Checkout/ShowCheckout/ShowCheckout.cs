@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Antiforgery;
+using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Money;
@@ -7,37 +9,60 @@ namespace PaymentHub.Features.Checkout.ShowCheckout;
 /// <summary>GET /pay/{token}: the hosted checkout page, or a clear page when it can't be paid.</summary>
 public static class ShowCheckout
 {
-    public static async Task<IResult> Handle(string token, Db db, Currencies currencies, TimeProvider clock, CancellationToken ct)
+    public sealed record Services(Db Db, Currencies Currencies, TimeProvider Clock, ICheckoutGatewayInfo Gateways, IAntiforgery Antiforgery);
+
+    public static async Task<IResult> Handle(string token, [AsParameters] Services s, HttpContext http, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        var intent = token.Length is > 0 and <= 100 ? await CheckoutIntents.FindByTokenAsync(connection, token, currencies, ct) : null;
-        if (intent is null)
-            return Html.Page("Payment link not found",
-                "<h1>Payment link not found</h1><p class=\"notice\">This payment link does not exist. Check the link you were given, or ask the merchant for a new one.</p>", 404);
+        var intent = await Load(s.Db, s.Currencies, token, ct);
+        if (intent is null) return NotFound();
 
-        var notPayable = NotPayableReason(intent, clock.GetUtcNow());
-        if (notPayable is not null)
-            return Html.Page(notPayable.Value.Title,
-                $"<h1>{Html.E(notPayable.Value.Title)}</h1>{Html.Summary(intent)}<p class=\"notice\" role=\"status\">{Html.E(notPayable.Value.Text)}</p>");
-
-        var banner = intent.Mode == "test"
-            ? "<div class=\"banner\" role=\"note\"><strong>Test mode.</strong> No real money moves.</div>"
-            : "";
-        return Html.Page($"Pay {intent.MerchantName}", $"""
-            {banner}
-            <h1>Checkout</h1>
-            {Html.Summary(intent)}
-            """);
+        if (Closed(intent, s.Clock.GetUtcNow()) is { } closed) return closed(http);
+        var gateway = await s.Gateways.ForAsync(intent.MerchantId, intent.Mode, ct);
+        return CheckoutPage.Form(http, s.Antiforgery, intent, gateway,
+            frameEvent: new FrameEvent("payment.started", "Checkout opened."));
     }
 
-    /// <summary>Why an intent can't be paid now, or null when it can.</summary>
-    public static (string Title, string Text)? NotPayableReason(CheckoutIntent intent, DateTimeOffset now) => intent.Status switch
+    internal static async Task<CheckoutIntent?> Load(Db db, Currencies currencies, string token, CancellationToken ct)
     {
-        IntentStatus.Succeeded or IntentStatus.RequiresCapture => ("Already paid", "This payment has been completed. Thank you!"),
-        IntentStatus.Cancelled => ("Payment cancelled", "This payment was cancelled and can no longer be paid."),
-        IntentStatus.Failed => ("Payment failed", "This payment could not be completed and can no longer be paid. Please contact the merchant."),
-        IntentStatus.Expired => ("Payment link expired", "This payment link has expired and can no longer be paid. Ask the merchant for a new one."),
-        _ when intent.IsExpiredAt(now) => ("Payment link expired", "This payment link has expired and can no longer be paid. Ask the merchant for a new one."),
+        if (token.Length is 0 or > 100) return null;
+        await using var connection = await db.OpenAsync(ct);
+        return await CheckoutIntents.FindByTokenAsync(connection, token, currencies, ct);
+    }
+
+    internal static IResult NotFound() => Html.Page("Payment link not found",
+        "<h1>Payment link not found</h1><p class=\"notice\">This payment link does not exist. Check the link you were given, or ask the merchant for a new one.</p>", 404);
+
+    /// <summary>The page for an intent that can't be paid now, or null when it can.</summary>
+    internal static Func<HttpContext, IResult>? Closed(CheckoutIntent intent, DateTimeOffset now) => intent.Status switch
+    {
+        IntentStatus.Succeeded or IntentStatus.RequiresCapture => http => CheckoutPage.Outcome(http, intent, "Payment successful",
+            "This payment has been completed. Thank you!", new FrameEvent("payment.success", "Payment completed.", "succeeded"),
+            Redirects.WithIntent(intent.SuccessUrl, intent)),
+        IntentStatus.Cancelled => http => CheckoutPage.Outcome(http, intent, "Payment cancelled",
+            "This payment was cancelled and can no longer be paid.", new FrameEvent("payment.canceled", "Payment cancelled.", "canceled"),
+            Redirects.WithIntent(intent.CancelUrl, intent)),
+        IntentStatus.Failed => http => CheckoutPage.Outcome(http, intent, "Payment failed",
+            "This payment could not be completed and can no longer be paid. Please contact the merchant.",
+            new FrameEvent("payment.failed", "Payment failed.", "failed"), Redirects.WithIntent(intent.FailUrl, intent)),
+        IntentStatus.Processing => http => CheckoutPage.Outcome(http, intent, "Confirming your payment",
+            "We are confirming your payment with the bank. This page refreshes by itself; please don't pay again.", null, refreshSeconds: 5),
+        _ when intent.Status == IntentStatus.Expired || intent.IsExpiredAt(now) => http => CheckoutPage.Outcome(http, intent, "Payment link expired",
+            "This payment link has expired and can no longer be paid. Ask the merchant for a new one.",
+            new FrameEvent("payment.failed", "The payment link has expired.", "failed")),
         _ => null,
     };
+}
+
+/// <summary>The merchant's return URLs with intent_id and reference_id appended (SPEC §4).</summary>
+internal static class Redirects
+{
+    public static string? WithIntent(string? url, CheckoutIntent intent)
+    {
+        if (url is null) return null;
+        var separator = url.Contains('?') ? '&' : '?';
+        var fragment = "";
+        var hash = url.IndexOf('#');
+        if (hash >= 0) (url, fragment) = (url[..hash], url[hash..]);
+        return $"{url}{separator}intent_id={Uri.EscapeDataString(intent.IntentId)}&reference_id={Uri.EscapeDataString(intent.ReferenceId)}{fragment}";
+    }
 }

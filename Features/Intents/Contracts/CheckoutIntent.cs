@@ -9,8 +9,12 @@ public sealed record CheckoutIntent(
     string IntentId, string MerchantId, string MerchantName, string Mode, string ReferenceId, string Status,
     string IntentType, long? IntervalDays, long Amount, long? Tax, long? Discount, Currency Currency,
     string Email, string Name, string IntegrationType, string? SuccessUrl, string? CancelUrl, string? FailUrl,
-    string CaptureMethod, long ExpiresAt, IReadOnlyList<CheckoutItem> Items)
+    string CaptureMethod, long ExpiresAt, string? AllowedOrigins, IReadOnlyList<CheckoutItem> Items)
 {
+    /// <summary>Origins allowed to frame the checkout (none configured: any).</summary>
+    public IReadOnlyList<string> FrameOrigins =>
+        AllowedOrigins?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
     public bool IsExpiredAt(DateTimeOffset now) => now.ToUnixTimeMilliseconds() >= ExpiresAt;
 }
 
@@ -22,14 +26,14 @@ public static class CheckoutIntents
         string IntentId, string MerchantId, string MerchantName, string Mode, string ReferenceId, string Status,
         string IntentType, long? IntervalDays, long Amount, long? Tax, long? Discount, string Currency,
         string Email, string Name, string IntegrationType, string? SuccessUrl, string? CancelUrl, string? FailUrl,
-        string CaptureMethod, long ExpiresAt);
+        string CaptureMethod, long ExpiresAt, string? AllowedOrigins);
 
     private const string Sql = """
         SELECT i.id AS IntentId, i.merchant_id AS MerchantId, m.name AS MerchantName, i.mode AS Mode, i.reference_id AS ReferenceId,
                i.status AS Status, i.intent_type AS IntentType, i.interval_days AS IntervalDays, i.amount AS Amount, i.tax AS Tax,
                i.discount AS Discount, i.currency AS Currency, i.email AS Email, i.name AS Name, i.integration_type AS IntegrationType,
                i.success_url AS SuccessUrl, i.cancel_url AS CancelUrl, i.fail_url AS FailUrl, i.capture_method AS CaptureMethod,
-               i.expires_at AS ExpiresAt
+               i.expires_at AS ExpiresAt, m.allowed_origins AS AllowedOrigins
         FROM intents i JOIN merchants m ON m.id = i.merchant_id
         WHERE i.payment_token = @Token
         """;
@@ -43,6 +47,6 @@ public static class CheckoutIntents
         var items = (await c.QueryAsync<CheckoutItem>(new CommandDefinition(ItemsSql, new { r.IntentId }, cancellationToken: ct))).ToList();
         return new CheckoutIntent(r.IntentId, r.MerchantId, r.MerchantName, r.Mode, r.ReferenceId, r.Status, r.IntentType,
             r.IntervalDays, r.Amount, r.Tax, r.Discount, currencies.Get(r.Currency), r.Email, r.Name, r.IntegrationType,
-            r.SuccessUrl, r.CancelUrl, r.FailUrl, r.CaptureMethod, r.ExpiresAt, items);
+            r.SuccessUrl, r.CancelUrl, r.FailUrl, r.CaptureMethod, r.ExpiresAt, r.AllowedOrigins, items);
     }
 }

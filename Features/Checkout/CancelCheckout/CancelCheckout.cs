@@ -1,0 +1,33 @@
+using PaymentHub.Features.Checkout.ShowCheckout;
+using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Infrastructure.Database;
+using PaymentHub.Infrastructure.Money;
+
+namespace PaymentHub.Features.Checkout.CancelCheckout;
+
+/// <summary>POST /pay/{token}/cancel: the customer gives up; the intent is cancelled and, in url mode, they go back to cancel_url.</summary>
+public static class CancelCheckout
+{
+    private const string Message = "Payment cancelled by the customer.";
+
+    public static async Task<IResult> Handle(string token, IFormCollection form, Db db, DbWriter writer, Currencies currencies,
+        TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var intent = await ShowCheckout.ShowCheckout.Load(db, currencies, token, ct);
+        if (intent is null) return ShowCheckout.ShowCheckout.NotFound();
+        if (intent.Status == IntentStatus.RequiresPayment && !intent.IsExpiredAt(clock.GetUtcNow()))
+        {
+            await writer.WriteAsync(async tx =>
+            {
+                var snapshot = await IntentState.LoadAsync(tx, intent.IntentId);
+                return snapshot is not null
+                    && await IntentCancellation.CancelAsync(tx, snapshot, IntentStatus.RequiresPayment, Actor.Customer, Message, clock.GetUtcNow());
+            }, CancellationToken.None);
+            intent = await ShowCheckout.ShowCheckout.Load(db, currencies, token, ct) ?? intent;
+        }
+
+        if (intent.Status == IntentStatus.Cancelled && intent.IntegrationType == "url" && intent.CancelUrl is not null)
+            return Results.Redirect(Redirects.WithIntent(intent.CancelUrl, intent)!);
+        return ShowCheckout.ShowCheckout.Closed(intent, clock.GetUtcNow())?.Invoke(http) ?? ShowCheckout.ShowCheckout.NotFound();
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using PaymentHub.Features.Gateways.Contracts;
+using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Infrastructure;
+using PaymentHub.Infrastructure.Database;
+using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.Money;
+
+namespace PaymentHub.Features.Checkout.CheckoutData;
+
+/// <summary>
+/// GET /api/checkout/{token}: the checkout page's data as JSON for merchants who build their own
+/// widget (seed 002's widget data). The payment token is the only credential.
+/// </summary>
+public static class CheckoutData
+{
+    public sealed record Item(string Name, long Quantity, string Price, string Total);
+
+    public sealed record Response(
+        string IntentId, string ReferenceId, string Status, bool Payable, string Merchant, string Amount, string Currency,
+        int CurrencyDecimals, string? Tax, string? Discount, IReadOnlyList<Item> OrderItems, string Type, long? IntervalDays,
+        string? RecurringTerms, string IntegrationType, string CaptureMethod, bool Livemode, string ExpiresAt,
+        string Gateway, string? TokenizationKey, string? CollectJsUrl, string PaymentUrl);
+
+    public static async Task<Results<ApiOk<Response>, ApiError>> Handle(string token, Db db, Currencies currencies, TimeProvider clock,
+        ICheckoutGatewayInfo gateways, Settings settings, HttpContext http, CancellationToken ct)
+    {
+        var intent = await ShowCheckout.ShowCheckout.Load(db, currencies, token, ct);
+        if (intent is null) return ApiError.NotFound("Payment");
+        var gateway = await gateways.ForAsync(intent.MerchantId, intent.Mode, ct);
+        var c = intent.Currency;
+        string Money(long minor) => Amounts.Format(minor, c.Exponent);
+        var payable = intent.Status == IntentStatus.RequiresPayment && !intent.IsExpiredAt(clock.GetUtcNow());
+        http.Response.Headers.CacheControl = "no-store";
+        // Widgets on the merchant's own pages read this from the browser; the token is the credential, not a cookie.
+        http.Response.Headers.AccessControlAllowOrigin = "*";
+        return new ApiOk<Response>(new Response(
+            intent.IntentId, intent.ReferenceId,
+            intent.Status == IntentStatus.RequiresPayment && !payable ? IntentStatus.Expired : intent.Status,
+            payable, intent.MerchantName, Money(intent.Amount), c.Code, c.Exponent,
+            intent.Tax is { } tax ? Money(tax) : null, intent.Discount is { } d ? Money(d) : null,
+            intent.Items.Select(i => new Item(i.Name, i.Quantity, Money(i.Price), Money(i.Price * i.Quantity))).ToList(),
+            intent.IntentType, intent.IntervalDays,
+            intent.IntentType == "recurring" ? $"{c.Code} {Money(intent.Amount)} every {intent.IntervalDays} days, first charge today" : null,
+            intent.IntegrationType, intent.CaptureMethod, intent.Mode == "live", Formats.Timestamp(intent.ExpiresAt),
+            gateway.Gateway, gateway.TokenizationKey, gateway.CollectJsUrl,
+            $"{settings.PublicBase(http.Request)}/pay/{token}"));
+    }
+}
