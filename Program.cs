@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PaymentHub.Features.Checkout;
+using PaymentHub.Features.Gateways;
 using PaymentHub.Features.Intents;
 using PaymentHub.Features.Merchants;
 using PaymentHub.Infrastructure;
@@ -29,6 +30,7 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBody.Max
 builder.Services.AddMerchantsModule();
 builder.Services.AddIntentsModule();
 builder.Services.AddCheckoutModule();
+builder.Services.AddGatewaysModule();
 
 var app = builder.Build();
 
