@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PaymentHub.Features.Checkout;
+using PaymentHub.Features.Gateways;
 using PaymentHub.Features.Intents;
 using PaymentHub.Features.Merchants;
 using PaymentHub.Features.Payments;
@@ -31,6 +32,7 @@ builder.Services.AddMerchantsModule();
 builder.Services.AddIntentsModule();
 builder.Services.AddPaymentsModule();
 builder.Services.AddCheckoutModule();
+builder.Services.AddGatewaysModule();
 
 var app = builder.Build();
 

@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Options;
+using PaymentHub.Features.Gateways.Contracts;
+using PaymentHub.Features.Gateways.Nmi;
+
+namespace PaymentHub.Features.Gateways;
+
+public static class GatewaysModule
+{
+    public static IServiceCollection AddGatewaysModule(this IServiceCollection services)
+    {
+        // Keys live beside the database, so encrypted gateway keys survive restarts and redeploys.
+        // This is PersistKeysToFileSystem, resolved late so that the folder comes from the
+        // registered Settings (tests point it at a temporary folder).
+        services.AddDataProtection().SetApplicationName("PaymentHub");
+        services.AddOptions<KeyManagementOptions>().Configure<PaymentHub.Infrastructure.Settings, ILoggerFactory>((options, settings, loggers) =>
+            options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(settings.DataPath, "keys")), loggers));
+
+        services.AddOptions<NmiOptions>().BindConfiguration("PaymentHub:Nmi");
+        services.AddHttpClient(NmiOptions.HttpClientName).ConfigureHttpClient((sp, client) =>
+            client.Timeout = TimeSpan.FromSeconds(Math.Max(1, sp.GetRequiredService<IOptions<NmiOptions>>().Value.TimeoutSeconds)));
+
+        services.AddSingleton<IGatewaySettingsStore, GatewaySettingsStore>();
+        services.AddSingleton<IGatewayResolver, GatewayResolver>();
+        services.AddSingleton<ICheckoutGatewayInfo, CheckoutGatewayInfoProvider>();
+        return services;
+    }
+}
