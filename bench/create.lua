@@ -1,0 +1,32 @@
+-- POST /api/platform/intents with a fresh reference_id per request (and a fresh
+-- Idempotency-Key when IDEMPOTENCY=1), so every request creates a new intent.
+local threads = {}
+local counter = 0
+
+local idempotent = os.getenv("IDEMPOTENCY") == "1"
+
+function setup(thread)
+  thread:set("thread_id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() + (thread_id or 0))
+  run_id = tostring(os.time()) .. "-" .. tostring(math.random(1, 1e9))
+end
+
+function request()
+  counter = counter + 1
+  local ref = "bench-" .. run_id .. "-" .. thread_id .. "-" .. counter
+  local body = '{"amount":80,"currency":"USD","intent_type":"one_time","email":"customer@example.com",' ..
+    '"name":"John Doe","reference_id":"' .. ref .. '","success_url":"https://example.com/success",' ..
+    '"cancel_url":"https://example.com/cancel","order_items":[{"name":"Product 1","quantity":1,"price":50},' ..
+    '{"name":"Product 2","quantity":2,"price":15}],"metadata":{"order_id":"' .. ref .. '"}}'
+  local headers = {
+    ["Content-Type"] = "application/json",
+    ["X-Client-ID"] = "pk_test_bench",
+    ["X-Client-Secret"] = "sk_test_bench_secret",
+  }
+  if idempotent then headers["Idempotency-Key"] = ref end
+  return wrk.format("POST", nil, headers, body)
+end
