@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace PaymentHub.Tests.Infrastructure;
 
@@ -21,6 +22,7 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
     public string DataPath { get; } = Path.Combine(Path.GetTempPath(), "paymenthub-tests", Guid.NewGuid().ToString("N"));
     public TestClock Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     public string DatabasePath => Path.Combine(DataPath, "paymenthub.db");
+    public CapturedLogs Logs { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -29,6 +31,7 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
         builder.UseSetting("PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET", ClientSecret);
         builder.UseSetting("PAYMENTHUB_ADMIN_PASSWORD", "admin-password-for-tests");
         builder.UseSetting("PAYMENTHUB_PUBLIC_URL", "https://pay.example.test");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
