@@ -44,7 +44,8 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
 
     private const string ReleaseSql = "DELETE FROM idempotency_keys WHERE client_id = @ClientId AND idem_key = @Key";
 
-    private sealed record Stored(string RequestHash, int? StatusCode, string? ContentType, byte[]? ResponseBody);
+    // SQLite hands back INTEGER as Int64; Dapper matches a record's constructor by exact types.
+    private sealed record Stored(string RequestHash, long? StatusCode, string? ContentType, byte[]? ResponseBody);
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
     {
@@ -76,7 +77,7 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
                     $"The {Header} has already been used with a different request; use a new key for a new request.");
             if (stored.StatusCode is null)
                 return ApiError.Conflict($"A request with this {Header} is still being processed; retry once it has finished.");
-            return new Replay(stored.StatusCode.Value, stored.ContentType, stored.ResponseBody ?? []);
+            return new Replay((int)stored.StatusCode.Value, stored.ContentType, stored.ResponseBody ?? []);
         }
 
         try
