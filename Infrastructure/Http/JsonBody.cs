@@ -100,13 +100,14 @@ public static partial class JsonBody
 
     private static string JsonTypeName(string dotnetType, Type root)
     {
-        if (dotnetType == root.FullName || dotnetType.Contains('+')) return "an object";
         var t = dotnetType;
+        // Containers first: their names also hold their element types ("List`1[...+Item]", "Dictionary`2[System.String,...]").
+        if (t.StartsWith("System.Collections.Generic.List", StringComparison.Ordinal) || t.EndsWith("[]", StringComparison.Ordinal)) return "an array";
+        if (t.StartsWith("System.Collections.Generic.Dictionary", StringComparison.Ordinal)) return "an object";
+        if (dotnetType == root.FullName || dotnetType.Contains('+')) return "an object";
         if (t.Contains("String")) return "a string";
         if (t.Contains("Boolean")) return "true or false";
         if (t.Contains("Int") || t.Contains("Decimal") || t.Contains("Double")) return "a number";
-        if (t.Contains("List") || t.Contains("[]")) return "an array";
-        if (t.Contains("Dictionary")) return "an object";
         return "another type";
     }
 

@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using System.Text.Json;
 using FluentValidation;
+using FluentValidation.Results;
 
 namespace PaymentHub.Infrastructure.Http;
 
@@ -23,6 +24,9 @@ public static class Checks
         s is not null && Uri.TryCreate(s, UriKind.Absolute, out var uri)
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0;
 }
+
+/// <summary>A failure under a key the client chose (a metadata key): the key is kept verbatim in the error path.</summary>
+public sealed record ClientKey(string ParentProperty, string Key);
 
 /// <summary>Rule building blocks shared by request validators.</summary>
 public static class Rules
@@ -67,13 +71,15 @@ public static class Rules
             }
             foreach (var (key, value) in metadata)
             {
-                var path = $"{ctx.PropertyPath}.{key}";
+                // The key is the client's own text: it must reach the error path as sent, not snake-cased.
+                void Fail(string message) => ctx.AddFailure(new ValidationFailure($"{ctx.PropertyPath}.{key}", message)
+                    { CustomState = new ClientKey(ctx.PropertyPath, key) });
                 if (key.Length is 0 or > 40)
-                    ctx.AddFailure(path, "Each metadata key must be 1 to 40 characters long.");
+                    Fail("Each metadata key must be 1 to 40 characters long.");
                 else if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
-                    ctx.AddFailure(path, "The :attribute must be a string, number, boolean or null.");
+                    Fail("The :attribute must be a string, number, boolean or null.");
                 else if (value.ValueKind == JsonValueKind.String ? value.GetString()!.Length > 500 : value.GetRawText().Length > 500)
-                    ctx.AddFailure(path, Messages.MaxChars(500));
+                    Fail(Messages.MaxChars(500));
             }
         });
 }

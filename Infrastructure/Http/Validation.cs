@@ -21,7 +21,7 @@ public sealed partial class ValidationFilter<T>(IValidator<T> validator) : IEndp
     internal static ApiValidationError ToResult(ValidationResult result)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (var group in result.Errors.GroupBy(e => FieldPath(e.PropertyName)))
+        foreach (var group in result.Errors.GroupBy(e => e.CustomState is ClientKey k ? $"{FieldPath(k.ParentProperty)}.{k.Key}" : FieldPath(e.PropertyName)))
             errors[group.Key] = group.Select(e => e.ErrorMessage.Replace(":attribute", Attribute(group.Key), StringComparison.Ordinal)).Distinct().ToArray();
         return new ApiValidationError(errors);
     }

@@ -1,0 +1,32 @@
+using System.Net;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using PaymentHub.Infrastructure.Database;
+
+namespace PaymentHub.Tests.Infrastructure;
+
+public sealed class HealthTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
+{
+    [Fact]
+    public async Task Health_WithDatabase_Returns200Ok()
+    {
+        var response = await app.CreateClient().GetAsync("/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Body();
+        Assert.Equal("ok", (string?)body["status"]);
+        Assert.Equal("ok", (string?)body["database"]);
+        Assert.Equal("2026-11-22T12:00:00.000000Z", (string?)body["time"]);
+    }
+
+    [Fact]
+    public async Task AppDatabase_IsMigratedWithWalAndPragmas()
+    {
+        await using var connection = await app.Services.GetRequiredService<Db>().OpenAsync();
+
+        Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode"));
+        Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("PRAGMA foreign_keys"));
+        Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("PRAGMA synchronous"));
+        Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_migrations WHERE name = '0001_init.sql'"));
+    }
+}

@@ -1,0 +1,194 @@
+using System.Net;
+
+namespace PaymentHub.Tests.Infrastructure;
+
+/// <summary>SPEC §3 Idempotency: per API client, 24 h, replay marked, different body 422, in flight 409.</summary>
+public sealed class IdempotencyTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
+{
+    private readonly HttpClient _api = app.Api();
+
+    private static string NewKey() => Guid.NewGuid().ToString();
+
+    private long Intents(string reference) =>
+        app.Scalar<long>("SELECT COUNT(*) FROM intents WHERE reference_id = @reference", new { reference });
+
+    private static string Reference() => "IDEM-" + Guid.NewGuid().ToString("N")[..12];
+
+    [Fact]
+    public async Task CreateIntent_ReplayedWithSameKeyAndBody_ReturnsTheSameResponseMarkedReplayed()
+    {
+        var key = NewKey();
+        var body = new IntentBuilder(Reference()).Json();
+        var totalBefore = app.Scalar<long>("SELECT COUNT(*) FROM intents");
+
+        var first = await _api.PostJson(IntentCalls.Intents, body, key);
+        var second = await _api.PostJson(IntentCalls.Intents, body, key);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+        Assert.Equal(first.Content.Headers.ContentType, second.Content.Headers.ContentType);
+        Assert.Equal(totalBefore + 1, app.Scalar<long>("SELECT COUNT(*) FROM intents"));
+        Assert.Equal(1, app.Scalar<long>("SELECT COUNT(*) FROM intent_logs WHERE intent_id = @id",
+            new { id = (string)(await first.Body())["data"]!["intent_id"]! }));
+    }
+
+    [Fact]
+    public async Task CreateIntent_ValidationErrorWithKey_IsReplayedToo()
+    {
+        var key = NewKey();
+        var body = new IntentBuilder().With("amount", 0).Json();
+
+        var first = await _api.PostJson(IntentCalls.Intents, body, key);
+        var second = await _api.PostJson(IntentCalls.Intents, body, key);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, first.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, second.StatusCode);
+        Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task CreateIntent_SameKeyDifferentBody_Returns422AndCreatesNothing()
+    {
+        var key = NewKey();
+        var secondReference = Reference();
+        await _api.PostJson(IntentCalls.Intents, new IntentBuilder(Reference()).Json(), key);
+
+        var response = await _api.PostJson(IntentCalls.Intents, new IntentBuilder(secondReference).Json(), key);
+
+        await Envelopes.AssertValidationError(response, "idempotency_key",
+            "The Idempotency-Key has already been used with a different request; use a new key for a new request.");
+        Assert.Equal(0, Intents(secondReference));
+    }
+
+    [Fact]
+    public async Task Post_SameKeyOnAnotherEndpoint_Returns422()
+    {
+        var key = NewKey();
+        var id = await _api.CreateIntentIdAsync();
+        var created = await _api.PostJson(IntentCalls.Intents, new IntentBuilder().Json(), key);
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+
+        var request = new HttpRequestMessage(HttpMethod.Post, $"{IntentCalls.Intents}/{id}/cancel");
+        request.Headers.Add("Idempotency-Key", key);
+        var response = await _api.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("requires_payment", app.Scalar<string>("SELECT status FROM intents WHERE id = @id", new { id }));
+    }
+
+    [Fact]
+    public async Task CreateIntent_ConcurrentRequestsWithOneKey_CreateExactlyOneIntent()
+    {
+        var key = NewKey();
+        var reference = Reference();
+        var body = new IntentBuilder(reference).Json();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => app.Api().PostJson(IntentCalls.Intents, body, key))));
+
+        Assert.Equal(1, Intents(reference));
+        Assert.Equal(1, app.Scalar<long>("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = @key", new { key }));
+        var originals = responses.Where(r => r.StatusCode == HttpStatusCode.OK && !r.Headers.Contains("Idempotent-Replayed")).ToList();
+        Assert.Single(originals);
+        var original = await originals[0].Content.ReadAsStringAsync();
+        foreach (var other in responses.Except(originals))
+        {
+            if (other.StatusCode == HttpStatusCode.Conflict)
+                await Envelopes.AssertError(other, HttpStatusCode.Conflict,
+                    "A request with this Idempotency-Key is still being processed; retry once it has finished.");
+            else
+            {
+                Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+                Assert.Equal("true", other.Headers.GetValues("Idempotent-Replayed").Single());
+                Assert.Equal(original, await other.Content.ReadAsStringAsync());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task CreateIntent_KeyOf256Chars_Returns400()
+    {
+        var reference = Reference();
+
+        var response = await _api.PostJson(IntentCalls.Intents, new IntentBuilder(reference).Json(), new string('k', 256));
+
+        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The Idempotency-Key header must be 1 to 255 characters long.");
+        Assert.Equal(0, Intents(reference));
+    }
+
+    [Fact]
+    public async Task CreateIntent_KeyOf255Chars_IsAccepted()
+    {
+        var response = await _api.PostJson(IntentCalls.Intents, new IntentBuilder().Json(), new string('k', 254) + Guid.NewGuid().ToString("N")[..1]);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task CreateIntent_SameKeyFromAnotherClient_IsIndependent()
+    {
+        var key = NewKey();
+        var other = app.Api(await app.CreateClientAsync(app.FixtureMerchantId()));
+        var firstReference = Reference();
+        var secondReference = Reference();
+        await _api.CreateIntentAsync(new IntentBuilder(firstReference));
+        Assert.Equal(HttpStatusCode.OK, (await _api.PostJson(IntentCalls.Intents, new IntentBuilder(Reference()).Json(), key)).StatusCode);
+
+        var response = await other.PostJson(IntentCalls.Intents, new IntentBuilder(secondReference).Json(), key);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, Intents(secondReference));
+        Assert.Equal(2, app.Scalar<long>("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = @key", new { key }));
+    }
+
+    [Fact]
+    public async Task CreateIntent_KeyOlderThan24Hours_CanBeReused()
+    {
+        var key = NewKey();
+        var firstReference = Reference();
+        var secondReference = Reference();
+        await _api.PostJson(IntentCalls.Intents, new IntentBuilder(firstReference).Json(), key);
+        app.Clock.Advance(TimeSpan.FromHours(23));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity,
+            (await _api.PostJson(IntentCalls.Intents, new IntentBuilder(secondReference).Json(), key)).StatusCode);
+
+        app.Clock.Advance(TimeSpan.FromHours(2));
+        var response = await _api.PostJson(IntentCalls.Intents, new IntentBuilder(secondReference).Json(), key);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, Intents(secondReference));
+    }
+
+    [Fact]
+    public async Task CreateIntent_WithoutKey_IsNotRemembered()
+    {
+        var before = app.Scalar<long>("SELECT COUNT(*) FROM idempotency_keys");
+
+        await _api.CreateIntentAsync();
+
+        Assert.Equal(before, app.Scalar<long>("SELECT COUNT(*) FROM idempotency_keys"));
+    }
+
+    [Fact]
+    public async Task CancelIntent_ReplayedWithKey_DoesNotRepeatTheSideEffect()
+    {
+        var id = await _api.CreateIntentIdAsync();
+        var key = NewKey();
+
+        for (var i = 0; i < 2; i++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"{IntentCalls.Intents}/{id}/cancel");
+            request.Headers.Add("Idempotency-Key", key);
+            var response = await _api.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(i == 1, response.Headers.Contains("Idempotent-Replayed"));
+        }
+
+        Assert.Equal(1, app.Scalar<long>("SELECT COUNT(*) FROM events WHERE intent_id = @id", new { id }));
+    }
+}

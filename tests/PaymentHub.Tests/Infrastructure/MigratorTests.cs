@@ -1,0 +1,135 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using PaymentHub.Infrastructure.Database;
+
+namespace PaymentHub.Tests.Infrastructure;
+
+/// <summary>SPEC §9: numbered SQL migrations applied in order, each atomically, recorded once; connection pragmas.</summary>
+public sealed class MigratorTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "paymenthub-tests", "migrator-" + Guid.NewGuid().ToString("N"));
+    private readonly Db _db;
+    private readonly TestClock _clock = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+
+    public MigratorTests()
+    {
+        Directory.CreateDirectory(_folder);
+        _db = new Db(Path.Combine(_folder, "test.db"));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+
+    private static readonly Migration First = new("0001_first.sql", "CREATE TABLE a (x INTEGER NOT NULL); INSERT INTO a (x) VALUES (1);");
+    private static readonly Migration Second = new("0002_second.sql", "CREATE TABLE b (y TEXT NOT NULL REFERENCES a (x));");
+
+    private async Task<T> Scalar<T>(string sql)
+    {
+        await using var connection = await _db.OpenAsync();
+        return (await connection.ExecuteScalarAsync<T>(sql))!;
+    }
+
+    private async Task<IReadOnlyList<string>> Tables()
+    {
+        await using var connection = await _db.OpenAsync();
+        return (await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).ToList();
+    }
+
+    private async Task<IReadOnlyList<string>> Recorded()
+    {
+        await using var connection = await _db.OpenAsync();
+        return (await connection.QueryAsync<string>("SELECT name FROM schema_migrations ORDER BY name")).ToList();
+    }
+
+    [Fact]
+    public async Task ApplyAsync_OnEmptyDatabase_AppliesInNameOrderAndRecordsThem()
+    {
+        var applied = await Migrator.ApplyAsync(_db, [Second, First], _clock);
+
+        Assert.Equal(["0001_first.sql", "0002_second.sql"], applied);
+        Assert.Equal(["0001_first.sql", "0002_second.sql"], await Recorded());
+        Assert.Equal(["a", "b", "schema_migrations"], await Tables());
+        Assert.Equal(_clock.GetUtcNow().ToUnixTimeMilliseconds(), await Scalar<long>("SELECT MIN(applied_at) FROM schema_migrations"));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_SecondRun_AppliesNothing()
+    {
+        await Migrator.ApplyAsync(_db, [First, Second], _clock);
+
+        var again = await Migrator.ApplyAsync(_db, [First, Second], _clock);
+
+        Assert.Empty(again);
+        Assert.Equal(1, await Scalar<long>("SELECT COUNT(*) FROM a"));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_WithANewMigration_AppliesOnlyThatOne()
+    {
+        await Migrator.ApplyAsync(_db, [First], _clock);
+
+        var applied = await Migrator.ApplyAsync(_db, [First, Second], _clock);
+
+        Assert.Equal(["0002_second.sql"], applied);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_WithFailingMigration_ThrowsNamingItAndRollsItBack()
+    {
+        await Migrator.ApplyAsync(_db, [First], _clock);
+        var broken = new Migration("0002_broken.sql", """
+            CREATE TABLE c (z INTEGER);
+            INSERT INTO a (x) VALUES (2);
+            SELEKT nonsense;
+            """);
+        var later = new Migration("0003_later.sql", "CREATE TABLE d (w INTEGER);");
+
+        var ex = await Assert.ThrowsAsync<MigrationFailedException>(() => Migrator.ApplyAsync(_db, [First, broken, later], _clock));
+
+        Assert.Equal("0002_broken.sql", ex.MigrationName);
+        Assert.Contains("0002_broken.sql", ex.Message);
+        Assert.IsType<SqliteException>(ex.InnerException);
+        Assert.Equal(["a", "schema_migrations"], await Tables());
+        Assert.Equal(1, await Scalar<long>("SELECT COUNT(*) FROM a"));
+        Assert.Equal(["0001_first.sql"], await Recorded());
+    }
+
+    [Fact]
+    public async Task ApplyAsync_AfterFixingTheFailedMigration_AppliesIt()
+    {
+        await Assert.ThrowsAsync<MigrationFailedException>(() =>
+            Migrator.ApplyAsync(_db, [First, new Migration("0002_second.sql", "CREATE TABLE b (; ")], _clock));
+
+        var applied = await Migrator.ApplyAsync(_db, [First, Second], _clock);
+
+        Assert.Equal(["0002_second.sql"], applied);
+    }
+
+    [Fact]
+    public async Task Embedded_ShipsTheInitMigrationWhichApplies()
+    {
+        var embedded = Migrator.Embedded();
+
+        Assert.Equal("0001_init.sql", embedded[0].Name);
+        Assert.Equal(embedded.Select(m => m.Name).Order(StringComparer.Ordinal), embedded.Select(m => m.Name));
+        await Migrator.ApplyAsync(_db, embedded, _clock);
+        Assert.Contains("intents", await Tables());
+        Assert.Contains("idempotency_keys", await Tables());
+    }
+
+    [Fact]
+    public async Task OpenAsync_AfterMigrations_HasWalForeignKeysAndFullSync()
+    {
+        await Migrator.ApplyAsync(_db, [First], _clock);
+
+        await using var connection = await _db.OpenAsync();
+
+        Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode"));
+        Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("PRAGMA foreign_keys"));
+        Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("PRAGMA synchronous"));
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("INSERT INTO b (y) VALUES ('missing')"));
+    }
+}
