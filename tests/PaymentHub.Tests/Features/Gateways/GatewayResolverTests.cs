@@ -29,6 +29,7 @@ public sealed class GatewayResolverTests(PaymentHubFactory app) : IClassFixture<
         var merchantId = await MerchantIdAsync();
         var gateway = await app.Services.GetRequiredService<IGatewayResolver>().ForAsync(merchantId, "test", default);
         Assert.Equal("simulator", gateway.Name);
+        Assert.Equal(TimeSpan.FromSeconds(30), app.Services.GetRequiredService<IHttpClientFactory>().CreateClient("nmi").Timeout);
 
         var info = await app.Services.GetRequiredService<ICheckoutGatewayInfo>().ForAsync(merchantId, "test", default);
         Assert.Equal(new CheckoutGatewayInfo("simulator", null, null), info);
