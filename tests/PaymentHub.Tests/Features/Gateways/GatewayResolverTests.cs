@@ -80,6 +80,27 @@ public sealed class GatewayResolverTests(PaymentHubFactory app) : IClassFixture<
     }
 
     [Fact]
+    public async Task ForAsync_InLiveMode_ChargesThroughTheMerchantsNmiAccount()
+    {
+        await using var nmi = await FakeNmi.StartAsync();
+        var merchantId = await NewMerchantAsync();
+        await app.Services.GetRequiredService<IGatewaySettingsStore>().SaveAsync(merchantId, "live",
+            new GatewaySettingsUpdate("nmi", FakeNmi.SecurityKey, "tok", nmi.BaseUrl), default);
+
+        var gateway = await app.Services.GetRequiredService<IGatewayResolver>().ForAsync(merchantId, "live", default);
+        var usd = app.Services.GetRequiredService<PaymentHub.Infrastructure.Money.Currencies>().Get("USD");
+        var result = await gateway.SaleAsync(new GatewayPayment("ord_live_1", 4200, usd,
+            new PaymentSource(Card: new CardDetails("4111111111111111", 12, 2030, "999", null)), StoreCard: true), default);
+
+        Assert.Equal(GatewayOutcome.Approved, result.Outcome);
+        Assert.Equal(FakeNmi.SecurityKey, nmi.LastTransact["security_key"]);
+        Assert.StartsWith("vault_nmi_", result.VaultId);
+        var renewal = await gateway.SaleAsync(new GatewayPayment("ord_live_2", 4200, usd, new PaymentSource(VaultId: result.VaultId),
+            StoredCredential: new StoredCredential(false, result.TransactionId)), default);
+        Assert.Equal(GatewayOutcome.Approved, renewal.Outcome);
+    }
+
+    [Fact]
     public async Task SaveSettings_WithInvalidValues_ThrowsArgumentException()
     {
         var merchantId = await NewMerchantAsync();
