@@ -18,7 +18,12 @@ public static class GatewaysModule
         services.AddOptions<KeyManagementOptions>().Configure<PaymentHub.Infrastructure.Settings, ILoggerFactory>((options, settings, loggers) =>
             options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(settings.DataPath, "keys")), loggers));
 
-        services.AddOptions<NmiOptions>().BindConfiguration("PaymentHub:Nmi");
+        // PaymentHub:Nmi:TimeoutSeconds in appsettings, or PAYMENTHUB_NMI_TIMEOUT_SECONDS (SPEC §9 style), the variable winning.
+        services.AddOptions<NmiOptions>().Configure<IConfiguration>((options, config) =>
+        {
+            config.GetSection("PaymentHub:Nmi").Bind(options);
+            if (int.TryParse(config["PAYMENTHUB_NMI_TIMEOUT_SECONDS"], System.Globalization.CultureInfo.InvariantCulture, out var seconds)) options.TimeoutSeconds = seconds;
+        });
         services.AddHttpClient(NmiOptions.HttpClientName).ConfigureHttpClient((sp, client) =>
             client.Timeout = TimeSpan.FromSeconds(Math.Max(1, sp.GetRequiredService<IOptions<NmiOptions>>().Value.TimeoutSeconds)));
 
