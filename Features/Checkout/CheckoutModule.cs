@@ -11,6 +11,8 @@ public static class CheckoutModule
         {
             o.Cookie = new CheckoutCookieBuilder { Name = "ph_af", HttpOnly = true, Path = "/pay" };
             o.FormFieldName = "__af";
+            // Anti-forgery would send X-Frame-Options: SAMEORIGIN, breaking iframe mode; framing is decided per page by CSP.
+            o.SuppressXFrameOptionsHeader = true;
         });
         services.AddRateLimiter(o =>
         {
