@@ -23,7 +23,7 @@ public static class GetIntentLogs
         """;
 
     public static async Task<Results<ApiOk<Paged<LogView>>, ApiError, ApiValidationError>> Handle(
-        string intentId, string? page, [FromQuery(Name = "per_page")] string? perPage, Caller caller, Db db, CancellationToken ct)
+        [FromRoute(Name = "intent_id")] string intentId, string? page, [FromQuery(Name = "per_page")] string? perPage, Caller caller, Db db, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var paging = Paging.Read(page, perPage, errors);
