@@ -84,6 +84,7 @@ internal sealed class PaymentHubSchemaTransformer : IOpenApiSchemaTransformer
         Describe(schema, "metadata", "Up to 50 key-value pairs for your own tracking (key up to 40 characters, scalar value up to 500); echoed in webhooks.");
         Describe(schema, "capture_method", "automatic (default) charges at once; manual only authorizes until you capture.", values: ["automatic", "manual"]);
         Describe(schema, "expires_in_minutes", "Minutes until the intent expires, 5 to 43200; default 24 hours.");
+        NotNullWhenRequired(schema);
         schema.Examples = [ApiExamples.Parse(ApiExamples.CreateIntentRequest)];
     }
 
@@ -93,6 +94,15 @@ internal sealed class PaymentHubSchemaTransformer : IOpenApiSchemaTransformer
         Describe(schema, "name", "Item name.", maxLength: 255);
         Describe(schema, "quantity", "An integer, at least 1.");
         Describe(schema, "price", "Unit price, at least 0.");
+        NotNullWhenRequired(schema);
+    }
+
+    /// <summary>A required field sent as null is a 422, so the reference does not offer null for it.</summary>
+    private static void NotNullWhenRequired(OpenApiSchema schema)
+    {
+        foreach (var name in schema.Required ?? new HashSet<string>())
+            if (schema.Properties?.TryGetValue(name, out var p) == true && p is OpenApiSchema { Type: { } t } property && t.HasFlag(JsonSchemaType.Null))
+                property.Type = t & ~JsonSchemaType.Null;
     }
 
     private static void Describe(OpenApiSchema schema, string property, string description,

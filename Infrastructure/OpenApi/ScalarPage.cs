@@ -13,12 +13,18 @@ internal static class ScalarPage
     public const string LocalBundle = "/scalar/standalone.js";
     public const string CdnBundle = "https://cdn.jsdelivr.net/npm/@scalar/api-reference@" + Version;
 
+    /// <summary>
+    /// Self-contained: system fonts instead of Scalar's font CDN, no telemetry, none of Scalar's hosted
+    /// AI and MCP features; both API-key headers preselected for "Try it".
+    /// </summary>
+    private const string Configuration = """
+        {"withDefaultFonts":false,"telemetry":false,"agent":{"disabled":true},"mcp":{"disabled":true},"authentication":{"preferredSecurityScheme":[["ClientId","ClientSecret"]]}}
+        """;
+
     public static IResult Render(IWebHostEnvironment environment)
     {
         var local = environment.WebRootFileProvider.GetFileInfo(LocalBundle.TrimStart('/')).Exists;
         var bundle = local ? LocalBundle : CdnBundle;
-        // Scalar's default fonts come from its own CDN; the system's fonts keep the page self-contained.
-        const string configuration = """{"withDefaultFonts":false}""";
         var html = $"""
             <!doctype html>
             <html lang="en">
@@ -28,7 +34,7 @@ internal static class ScalarPage
               <title>PaymentHub API reference</title>
             </head>
             <body>
-              <script id="api-reference" data-url="{ApiDocs.DocumentPath}" data-configuration="{WebUtility.HtmlEncode(configuration)}"></script>
+              <script id="api-reference" data-url="{ApiDocs.DocumentPath}" data-configuration="{WebUtility.HtmlEncode(Configuration)}"></script>
               <script src="{bundle}"></script>
             </body>
             </html>
