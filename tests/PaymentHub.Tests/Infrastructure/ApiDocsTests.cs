@@ -41,6 +41,19 @@ public sealed partial class ApiDocsTests(PaymentHubFactory app) : IClassFixture<
     }
 
     [Fact]
+    public async Task OpenApiDocument_ReadsBackWithoutErrors()
+    {
+        await using var stream = await app.CreateClient().GetStreamAsync("/openapi/v1.json");
+
+        var read = await Microsoft.OpenApi.OpenApiDocument.LoadAsync(stream, "json");
+
+        Assert.Empty(read.Diagnostic?.Errors ?? []);
+        var validator = new Microsoft.OpenApi.OpenApiValidator(Microsoft.OpenApi.ValidationRuleSet.GetDefaultRuleSet());
+        new Microsoft.OpenApi.OpenApiWalker(validator).Walk(read.Document!);
+        Assert.Empty(validator.Errors.Select(e => $"{e.Pointer}: {e.Message}"));
+    }
+
+    [Fact]
     public async Task OpenApiDocument_ListsEveryPlatformEndpoint_WithItsMethod()
     {
         var doc = await Document();
