@@ -105,6 +105,13 @@ internal static class ApiExamples
     public static JsonNode Error(string message, JsonNode? data = null) =>
         new JsonObject { ["success"] = false, ["message"] = message, ["data"] = data ?? new JsonArray() };
 
+    /// <summary>A 422 for one field and one message.</summary>
+    public static JsonNode Validation(string field, string message) => new JsonObject
+    {
+        ["message"] = "The given data was invalid.",
+        ["errors"] = new JsonObject { [field] = new JsonArray(message) },
+    };
+
     /// <summary>seed 001's 422 example.</summary>
     public static JsonNode Validation() => JsonNode.Parse("""
         {

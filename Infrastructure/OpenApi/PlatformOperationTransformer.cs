@@ -49,11 +49,15 @@ internal sealed class PlatformOperationTransformer : IOpenApiOperationTransforme
         else if (isPost)
             Respond(operation, 409, "The object is in a state that does not allow this, or a request with this Idempotency-Key is still running.",
                 error, ApiExamples.Error("This payment intent is succeeded and can no longer be cancelled."));
-        if (isPost || returns.Contains(typeof(ApiValidationError)))
-            Respond(operation, 422, isPost
-                    ? "Validation failed, field by field; or the Idempotency-Key was already used with a different body."
-                    : "A query parameter is invalid.",
+        if (operation.OperationId == "CreateIntent")
+            Respond(operation, 422, "Validation failed, field by field; or the Idempotency-Key was already used with a different body.",
                 validation, ApiExamples.Validation());
+        else if (isPost)
+            Respond(operation, 422, "The Idempotency-Key was already used with a different body.", validation,
+                ApiExamples.Validation("idempotency_key", $"The {IdempotencyFilter.Header} has already been used with a different request; use a new key for a new request."));
+        else if (returns.Contains(typeof(ApiValidationError)))
+            Respond(operation, 422, "A query parameter is invalid.", validation,
+                ApiExamples.Validation("per_page", "The per page must be an integer between 1 and 100."));
         Respond(operation, 500, "Something went wrong on our end; the message holds the correlation id.", error,
             ApiExamples.Error("Something went wrong on our end. Quote correlation id 0HN8V3J5K2L1M:00000001 to support."));
 
