@@ -1,16 +1,57 @@
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.OpenApi;
+using PaymentHub.Infrastructure.Http;
+
 namespace PaymentHub.Infrastructure.OpenApi;
 
 /// <summary>The OpenAPI document at /openapi/v1.json and the Scalar reference page at /docs.</summary>
 public static class ApiDocs
 {
-    public static IServiceCollection AddPaymentHubOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi("v1");
+    public const string DocumentPath = "/openapi/v1.json";
 
-    public static RouteGroupBuilder WithPlatformApiDocs(this RouteGroupBuilder group) => group;
+    public static IServiceCollection AddPaymentHubOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi("v1", options =>
+        {
+            options.CreateSchemaReferenceId = SchemaId;
+            options.AddDocumentTransformer<PaymentHubDocumentTransformer>();
+            options.AddOperationTransformer<PlatformOperationTransformer>();
+            options.AddSchemaTransformer<PaymentHubSchemaTransformer>();
+        });
+
+    /// <summary>Every platform endpoint can answer 400, 401 and 500 in the error envelope.</summary>
+    public static RouteGroupBuilder WithPlatformApiDocs(this RouteGroupBuilder group) =>
+        group.WithMetadata(
+            new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(ErrorEnvelope), ["application/json"]),
+            new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ErrorEnvelope), ["application/json"]),
+            new ProducesResponseTypeMetadata(StatusCodes.Status500InternalServerError, typeof(ErrorEnvelope), ["application/json"]));
 
     public static WebApplication MapApiDocs(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapGet("/docs", ScalarPage.Render).ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>
+    /// Slices nest their Request and Response types, so the default ids ("Request") would collide:
+    /// a nested type is named after its use case ("CreateIntentRequest").
+    /// </summary>
+    /// <remarks>
+    /// FlexNumber stays inline, so each field can carry its own description.
+    /// </remarks>
+    private static string? SchemaId(JsonTypeInfo info)
+    {
+        var type = Nullable.GetUnderlyingType(info.Type) ?? info.Type;
+        if (type == typeof(FlexNumber) || OpenApiOptions.CreateDefaultSchemaReferenceId(info) is null) return null;
+        return Name(type);
+    }
+
+    private static string Name(Type type)
+    {
+        var prefix = type.IsNested && !type.IsGenericParameter ? Name(type.DeclaringType!) : "";
+        if (!type.IsGenericType) return prefix + type.Name;
+        var name = type.Name[..type.Name.IndexOf('`')];
+        return prefix + name + "Of" + string.Join("And", type.GetGenericArguments().Select(Name));
     }
 }
