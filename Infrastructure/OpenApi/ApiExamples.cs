@@ -94,6 +94,15 @@ internal static class ApiExamples
             }
             """,
         ["CancelIntent"] = """{ "intent_id": "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b", "status": "cancelled" }""",
+        ["CaptureIntent"] = """
+            { "intent_id": "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b", "status": "succeeded", "charge_id": 105,
+              "amount_captured": "60.00", "currency": "USD" }
+            """,
+        ["RefundIntent"] = """
+            { "refund_id": "re_0193a5e2-8d2e-7c4f-a05b-3e7d9f2a4b6c", "intent_id": "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b",
+              "charge_id": 105, "amount": "30.00", "currency": "USD", "status": "succeeded", "reason": "damaged",
+              "amount_refunded": "30.00", "created_at": "2026-11-22T12:00:00.000000Z" }
+            """,
     };
 
     /// <summary>The 200 body of an operation, in the success envelope; null when none is known.</summary>
