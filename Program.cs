@@ -17,7 +17,7 @@ var settings = Settings.From(builder.Configuration);
 
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(new Db(settings.DatabasePath));
+builder.Services.AddSingleton(_ => new Db(settings.DatabasePath));
 builder.Services.AddSingleton<DbWriter>();
 builder.Services.AddSingleton(Currencies.LoadEmbedded());
 builder.Services.ConfigureHttpJsonOptions(o =>

@@ -39,8 +39,9 @@ run() { # name, script, url
   wrk -t2 -c"$connections" -d"$duration" --latency -s "$2" "$3" | tee "$out/$1.txt"
 }
 
-# Warm the JIT and the connection pools so the runs measure steady state.
-wrk -t2 -c"$connections" -d3s -s bench/create.lua "$base/api/platform/intents" >/dev/null
+# Warm the JIT (tiered compilation settles after some seconds of load) and the connection pools,
+# so the runs measure steady state.
+wrk -t2 -c"$connections" -d8s -s bench/create.lua "$base/api/platform/intents" >/dev/null
 
 run create bench/create.lua "$base/api/platform/intents"
 IDEMPOTENCY=1 run create-idempotent bench/create.lua "$base/api/platform/intents"
@@ -50,6 +51,7 @@ id=$(curl -sf -X POST "$base/api/platform/intents" -H "X-Client-ID: pk_test_benc
   -d '{"amount":80,"currency":"USD","intent_type":"one_time","email":"a@example.com","name":"A","reference_id":"bench-get",
        "success_url":"https://example.com/s","cancel_url":"https://example.com/c","order_items":[{"name":"P","quantity":1,"price":80}]}' \
   | sed -n 's/.*"intent_id":"\([^"]*\)".*/\1/p')
+wrk -t2 -c"$connections" -d5s -s bench/get.lua "$base/api/platform/intents/$id" >/dev/null
 run get bench/get.lua "$base/api/platform/intents/$id"
 
 echo

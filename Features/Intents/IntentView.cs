@@ -103,14 +103,6 @@ public static class IntentQueries
         FROM intent_items WHERE intent_id IN @Ids ORDER BY intent_id, position
         """;
 
-    public static Task<IntentRow?> FindAsync(SqliteConnection c, Caller caller, string intentId, CancellationToken ct) =>
-        c.QuerySingleOrDefaultAsync<IntentRow>(new CommandDefinition(ByIdSql,
-            new { Value = intentId, caller.MerchantId, caller.Mode }, cancellationToken: ct));
-
-    public static Task<IntentRow?> FindByReferenceAsync(SqliteConnection c, Caller caller, string referenceId, CancellationToken ct) =>
-        c.QuerySingleOrDefaultAsync<IntentRow>(new CommandDefinition(ByReferenceSql,
-            new { Value = referenceId, caller.MerchantId, caller.Mode }, cancellationToken: ct));
-
     public static async Task<IReadOnlyList<IntentView>> ViewsAsync(SqliteConnection c, IReadOnlyList<IntentRow> rows,
         Currencies currencies, string publicBase, CancellationToken ct)
     {
@@ -128,8 +120,23 @@ public static class IntentQueries
         }).ToList();
     }
 
-    public static async Task<IntentView> ViewAsync(SqliteConnection c, IntentRow row, Currencies currencies, string publicBase, CancellationToken ct) =>
-        (await ViewsAsync(c, [row], currencies, publicBase, ct))[0];
+    private const string ItemsOfOneSql = """
+        SELECT intent_id AS IntentId, position AS Position, name AS Name, quantity AS Quantity, price AS Price
+        FROM intent_items WHERE intent_id = @IntentId ORDER BY position
+        """;
+
+    /// <summary>One intent with its items, charges and subscription, on prepared statements (the GET hot path).</summary>
+    public static IntentView? FindView(ReadSession s, Caller caller, bool byReference, string value, Currencies currencies, string publicBase)
+    {
+        var row = s.SingleOrDefault<IntentRow>(byReference ? ByReferenceSql : ByIdSql,
+            ("Value", value), ("MerchantId", caller.MerchantId), ("Mode", caller.Mode));
+        if (row is null) return null;
+        var exponent = currencies.Get(row.Currency).Exponent;
+        var items = s.List<IntentItemRow>(ItemsOfOneSql, ("IntentId", row.Id));
+        var charges = ChargeReads.ForIntent(s, row.Id).Select(c => ChargeViewOf(c, exponent)).ToList();
+        var subscription = SubscriptionReads.ForIntent(s, row.Id) is { } sub ? SubscriptionViewOf(sub, exponent) : null;
+        return View(row, items, charges, subscription, currencies, publicBase);
+    }
 
     public static ChargeView ChargeViewOf(ChargeRow c, int exponent) => new(
         c.Id, c.Status, Amounts.Format(c.Amount, exponent), Amounts.Format(c.CapturedAmount, exponent), Amounts.Format(c.RefundedAmount, exponent),

@@ -139,7 +139,7 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
     {
         var cutoff = (clock.GetUtcNow() - olderThan).ToUnixTimeMilliseconds();
         List<(long Id, string IntentId, string OrderId, string MerchantId, string Mode, string Kind)> open;
-        await using (var c = await db.OpenAsync(ct))
+        await using (var c = await db.OpenReadAsync(ct))
             open = (await c.QueryAsync<(long, string, string, string, string, string)>(
                 """
                 SELECT id, intent_id, order_id, merchant_id, mode, kind FROM charges
@@ -267,7 +267,7 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
 
     private async Task<IntentSnapshot?> ReadAsync(string intentId)
     {
-        await using var c = await db.OpenAsync();
+        await using var c = await db.OpenReadAsync();
         return await IntentState.ReadAsync(c, intentId);
     }
 }

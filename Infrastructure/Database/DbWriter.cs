@@ -9,9 +9,11 @@ public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transac
 /// <summary>
 /// The single writer of the payment database. SQLite allows one writer at a time, and with
 /// synchronous=FULL every commit waits for an fsync; so writes are queued and committed in groups:
-/// each unit of work runs inside its own SAVEPOINT (it commits or rolls back as a whole, alone),
-/// and one COMMIT makes the whole group durable. A caller's task completes only after that commit,
-/// so "returned" always means "on disk".
+/// one COMMIT makes a whole group of units durable. A caller's task completes only after that
+/// commit, so "returned" always means "on disk". Units commit or roll back as a whole, alone: when
+/// one throws, the group is rolled back and each of its units runs again in a transaction of its
+/// own. So a unit may run more than once before it commits, and must do nothing outside the
+/// database: no gateway calls, no messages, no changes to captured state it depends on.
 /// </summary>
 public sealed class DbWriter : IAsyncDisposable
 {
@@ -27,7 +29,9 @@ public sealed class DbWriter : IAsyncDisposable
     {
         _db = db;
         _logger = logger;
-        _loop = Task.Run(RunAsync);
+        // A thread of its own: the writer is the one serial step of every write, so it must not
+        // queue behind request work on the thread pool.
+        _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Runs <paramref name="work"/> atomically and returns once it is committed.</summary>
@@ -39,12 +43,13 @@ public sealed class DbWriter : IAsyncDisposable
         return item.Task;
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var group = new List<IWorkItem>(MaxGroupSize);
         SqliteConnection? connection = null;
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync())
+        // Units complete synchronously on SQLite, so blocking here keeps the loop on this thread.
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             group.Clear();
             while (group.Count < MaxGroupSize && reader.TryRead(out var item))
@@ -56,42 +61,61 @@ public sealed class DbWriter : IAsyncDisposable
 
             try
             {
-                connection ??= await _db.OpenAsync();
-                await RunGroupAsync(connection, group);
+                connection ??= _db.OpenAsync().GetAwaiter().GetResult();
+                if (!TryGroup(connection, group))
+                    foreach (var item in group) RunAlone(connection, item);
             }
             catch (Exception ex)
             {
                 _logger.LogError(ex, "A group of {Count} database writes failed to commit", group.Count);
                 foreach (var item in group) item.Fail(ex);
                 // The connection may be in an unknown state: start the next group on a fresh one.
-                if (connection is not null) await connection.DisposeAsync();
+                connection?.Dispose();
                 connection = null;
             }
         }
-        if (connection is not null) await connection.DisposeAsync();
+        connection?.Dispose();
     }
 
-    private static async Task RunGroupAsync(SqliteConnection connection, List<IWorkItem> group)
+    /// <summary>All units in one transaction; false (and rolled back) when one of them threw.</summary>
+    private static bool TryGroup(SqliteConnection connection, List<IWorkItem> group)
     {
+        if (group.Count == 1) return false;
         using var transaction = connection.BeginTransaction(deferred: false);
         var tx = new DbTx(connection, transaction);
         foreach (var item in group)
         {
-            transaction.Save("unit");
             try
             {
-                await item.RunAsync(tx);
-                transaction.Release("unit");
+                item.RunAsync(tx).GetAwaiter().GetResult();
             }
-            catch (Exception ex)
+            catch (Exception)
             {
-                transaction.Rollback("unit");
-                transaction.Release("unit");
-                item.Fail(ex);
+                transaction.Rollback();
+                return false;
             }
         }
         transaction.Commit();
         foreach (var item in group) item.Complete();
+        return true;
+    }
+
+    /// <summary>One unit in its own transaction: its failure is its own.</summary>
+    private static void RunAlone(SqliteConnection connection, IWorkItem item)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        try
+        {
+            item.RunAsync(new DbTx(connection, transaction)).GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            transaction.Rollback();
+            item.Fail(ex);
+            return;
+        }
+        transaction.Commit();
+        item.Complete();
     }
 
     public async ValueTask DisposeAsync()
@@ -113,23 +137,15 @@ public sealed class DbWriter : IAsyncDisposable
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
-        private bool _failed;
 
         public Task<T> Task => _done.Task;
         public CancellationToken CancellationToken => ct;
 
         public async Task RunAsync(DbTx tx) => _result = await work(tx);
 
-        public void Complete()
-        {
-            if (!_failed) _done.TrySetResult(_result!);
-        }
+        public void Complete() => _done.TrySetResult(_result!);
 
-        public void Fail(Exception ex)
-        {
-            _failed = true;
-            _done.TrySetException(ex);
-        }
+        public void Fail(Exception ex) => _done.TrySetException(ex);
 
         public void Cancel() => _done.TrySetCanceled(ct);
     }

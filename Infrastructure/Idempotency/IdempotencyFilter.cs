@@ -69,7 +69,7 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
 
         if (claimed is null)
         {
-            await using var connection = await db.OpenAsync(http.RequestAborted);
+            await using var connection = await db.OpenReadAsync(http.RequestAborted);
             var stored = await connection.QuerySingleAsync<Stored>(ExistingSql, ids);
             if (stored.RequestHash != hash)
                 return ApiValidationError.For("idempotency_key",

@@ -25,7 +25,7 @@ public static class ShowCheckout
     internal static async Task<CheckoutIntent?> Load(Db db, Currencies currencies, string token, CancellationToken ct)
     {
         if (token.Length is 0 or > 100) return null;
-        await using var connection = await db.OpenAsync(ct);
+        await using var connection = await db.OpenReadAsync(ct);
         return await CheckoutIntents.FindByTokenAsync(connection, token, currencies, ct);
     }
 

@@ -7,12 +7,11 @@ namespace PaymentHub.Features.Intents.GetIntent;
 /// <summary>GET /intents/{intent_id}: the intent with its items, charges and subscription.</summary>
 public static class GetIntent
 {
-    public static async Task<Results<ApiOk<IntentView>, ApiError>> Handle(
-        [FromRoute(Name = "intent_id")] string intentId, Caller caller, [AsParameters] IntentReads s, HttpContext http, CancellationToken ct)
+    public static Results<ApiOk<IntentView>, ApiError> Handle(
+        [FromRoute(Name = "intent_id")] string intentId, Caller caller, [AsParameters] IntentReads s, HttpContext http)
     {
-        await using var connection = await s.Db.OpenAsync(ct);
-        var row = await IntentQueries.FindAsync(connection, caller, intentId, ct);
-        if (row is null) return ApiError.NotFound("Payment intent");
-        return new ApiOk<IntentView>(await IntentQueries.ViewAsync(connection, row, s.Currencies, s.Settings.PublicBase(http.Request), ct));
+        using var session = s.Db.Sessions.Rent();
+        var view = IntentQueries.FindView(session, caller, byReference: false, intentId, s.Currencies, s.Settings.PublicBase(http.Request));
+        return view is null ? ApiError.NotFound("Payment intent") : new ApiOk<IntentView>(view);
     }
 }

@@ -29,7 +29,7 @@ public static class GetIntentLogs
         var paging = Paging.Read(page, perPage, errors);
         if (errors.Count > 0) return new ApiValidationError(errors);
 
-        await using var connection = await db.OpenAsync(ct);
+        await using var connection = await db.OpenReadAsync(ct);
         var owned = await connection.ExecuteScalarAsync<long>(new CommandDefinition(OwnedSql,
             new { IntentId = intentId, caller.MerchantId, caller.Mode }, cancellationToken: ct));
         if (owned == 0) return ApiError.NotFound("Payment intent");

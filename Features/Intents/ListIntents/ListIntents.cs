@@ -29,7 +29,7 @@ public static class ListIntents
         var filter = BuildFilter(query, caller, errors);
         if (errors.Count > 0) return new ApiValidationError(errors);
 
-        await using var connection = await s.Db.OpenAsync(ct);
+        await using var connection = await s.Db.OpenReadAsync(ct);
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             $"SELECT COUNT(*) FROM intents WHERE {filter.Sql}", filter.Parameters, cancellationToken: ct));
         filter.Parameters.Add("Limit", filter.Paging.PerPage);

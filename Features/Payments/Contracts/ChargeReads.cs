@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
+using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Payments.Contracts;
 
@@ -17,6 +18,10 @@ public static class ChargeReads
         gateway_transaction_id AS GatewayTransactionId, failure_code AS FailureCode, failure_message AS FailureMessage,
         card_brand AS CardBrand, card_last4 AS CardLast4, card_expiry AS CardExpiry, vault_id AS VaultId, created_at AS CreatedAt
         """;
+
+    private const string ForIntentSql = $"SELECT {Columns} FROM charges WHERE intent_id = @IntentId ORDER BY id";
+
+    public static List<ChargeRow> ForIntent(ReadSession s, string intentId) => s.List<ChargeRow>(ForIntentSql, ("IntentId", intentId));
 
     public static async Task<ILookup<string, ChargeRow>> ForIntentsAsync(SqliteConnection c, IReadOnlyCollection<string> intentIds, CancellationToken ct) =>
         (await c.QueryAsync<ChargeRow>(new CommandDefinition(

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace PaymentHub.Infrastructure.Database;
+
+/// <summary>
+/// An open read connection that keeps its prepared statements, for the hottest queries (API key
+/// checks, GET of one object). Preparing a statement costs several times more than running it,
+/// and Dapper prepares anew on every call; a session prepares each SQL text once. Rows are mapped
+/// with Dapper's row parser. Sessions are pooled by <see cref="ReadSessions"/>; never write through one.
+/// </summary>
+public sealed class ReadSession : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly ReadSessions _owner;
+
+    internal ReadSession(SqliteConnection connection, ReadSessions owner)
+    {
+        _connection = connection;
+        _owner = owner;
+    }
+
+    /// <summary>The first row mapped to <typeparamref name="T"/>, or default.</summary>
+    public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args)
+    {
+        using var reader = Prepare(sql, args).ExecuteReader();
+        return reader.Read() ? reader.GetRowParser<T>()(reader) : default;
+    }
+
+    public List<T> List<T>(string sql, params (string Name, object? Value)[] args)
+    {
+        using var reader = Prepare(sql, args).ExecuteReader();
+        var rows = new List<T>();
+        if (!reader.Read()) return rows;
+        var parse = reader.GetRowParser<T>();
+        do rows.Add(parse(reader)); while (reader.Read());
+        return rows;
+    }
+
+    private SqliteCommand Prepare(string sql, (string Name, object? Value)[] args)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = _connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, _) in args) command.Parameters.Add(new SqliteParameter("@" + name, null));
+            _commands[sql] = command;
+        }
+        for (var i = 0; i < args.Length; i++) command.Parameters[i].Value = args[i].Value ?? DBNull.Value;
+        return command;
+    }
+
+    /// <summary>Returns the session to its pool.</summary>
+    public void Dispose() => _owner.Return(this);
+
+    internal void Close()
+    {
+        foreach (var command in _commands.Values) command.Dispose();
+        _connection.Dispose();
+    }
+}
+
+/// <summary>The pool of <see cref="ReadSession"/>s of one database.</summary>
+public sealed class ReadSessions(string connectionString) : IDisposable
+{
+    private const int MaxIdle = 64;
+    private readonly ConcurrentBag<ReadSession> _idle = new();
+    private bool _disposed;
+
+    public ReadSession Rent()
+    {
+        if (_idle.TryTake(out var session)) return session;
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        return new ReadSession(connection, this);
+    }
+
+    internal void Return(ReadSession session)
+    {
+        if (_disposed || _idle.Count >= MaxIdle) session.Close();
+        else _idle.Add(session);
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_idle.TryTake(out var session)) session.Close();
+    }
+}
