@@ -31,8 +31,8 @@ public sealed class CheckoutBrowserTests(LiveServerFixture server, ChromiumFixtu
 
         await page.WaitForURLAsync(new Regex("^https://example\\.com/success\\?"));
         var query = QueryOf(page.Url);
-        Assert.Equal(intent.Id, query["intent_id"]);
-        Assert.Equal(intent.ReferenceId, query["reference_id"]);
+        Assert.Equal(intent.Id, query.GetValueOrDefault("intent_id"));
+        Assert.Equal(intent.ReferenceId, query.GetValueOrDefault("reference_id"));
 
         var after = await GetIntent(intent.Id);
         Assert.Equal("succeeded", (string?)after["status"]);
@@ -82,8 +82,8 @@ public sealed class CheckoutBrowserTests(LiveServerFixture server, ChromiumFixtu
 
         await page.WaitForURLAsync(new Regex("^https://example\\.com/cancel\\?"));
         var query = QueryOf(page.Url);
-        Assert.Equal(intent.Id, query["intent_id"]);
-        Assert.Equal(intent.ReferenceId, query["reference_id"]);
+        Assert.Equal(intent.Id, query.GetValueOrDefault("intent_id"));
+        Assert.Equal(intent.ReferenceId, query.GetValueOrDefault("reference_id"));
 
         var after = await GetIntent(intent.Id);
         Assert.Equal("cancelled", (string?)after["status"]);

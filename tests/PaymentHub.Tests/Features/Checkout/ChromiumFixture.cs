@@ -21,8 +21,10 @@ public sealed class ChromiumFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var executable = FindChromium() ?? throw new InvalidOperationException(
-            "Browser tests need Debian's chromium on PATH (or CHROMIUM_PATH set); install it with `apt-get install -y chromium`.");
+        var configured = Environment.GetEnvironmentVariable("CHROMIUM_PATH");
+        var executable = FindChromium(configured) ?? throw new InvalidOperationException(
+            (string.IsNullOrEmpty(configured) ? "No chromium on PATH. " : $"CHROMIUM_PATH={configured} does not exist. ")
+            + "Browser tests drive Debian's chromium (never a downloaded browser): install it with `apt-get install -y chromium`.");
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -47,9 +49,8 @@ public sealed class ChromiumFixture : IAsyncLifetime
         return (context, page);
     }
 
-    private static string? FindChromium()
+    private static string? FindChromium(string? configured)
     {
-        var configured = Environment.GetEnvironmentVariable("CHROMIUM_PATH");
         if (!string.IsNullOrEmpty(configured)) return File.Exists(configured) ? configured : null;
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
         return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
