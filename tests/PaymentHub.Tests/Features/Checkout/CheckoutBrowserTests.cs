@@ -99,12 +99,7 @@ public sealed class CheckoutBrowserTests(LiveServerFixture server, ChromiumFixtu
         await using var _ = context;
 
         // Same host, other port: see ParentPageServer.
-        await using var parent = await ParentPageServer.StartAsync($$"""
-            <!doctype html><html><body>
-            <script>window.events = []; window.addEventListener('message', function (e) { window.events.push(e.data); });</script>
-            <iframe src="{{intent.PaymentUrl}}" width="480" height="900" title="Checkout"></iframe>
-            </body></html>
-            """);
+        await using var parent = await ParentPageServer.StartAsync(ParentPage(intent.PaymentUrl));
         Assert.NotEqual(new Uri(server.BaseUrl).Port, new Uri(parent.Url).Port);
 
         var console = new List<string>();
@@ -126,6 +121,53 @@ public sealed class CheckoutBrowserTests(LiveServerFixture server, ChromiumFixtu
         }
         Assert.Equal("succeeded", (string?)events[1]!["status"]);
         Assert.Equal("succeeded", (string?)(await GetIntent(intent.Id))["status"]);
+    }
+
+    [Fact]
+    public async Task Pay_InIframeMode_PostsErrorsAndFailedToParent()
+    {
+        var intent = await CreateIntent(new IntentBuilder()
+            .With("integration_type", "iframe").Without("success_url").Without("cancel_url"));
+        var (context, page) = await chromium.NewPageAsync();
+        await using var _ = context;
+        await using var parent = await ParentPageServer.StartAsync(ParentPage(intent.PaymentUrl));
+        var console = new List<string>();
+        page.Console += (_, m) => console.Add(m.Text);
+        await page.GotoAsync(parent.Url);
+        await WaitForFrameEvent(page, "payment.started", console);
+        var frame = page.FrameLocator("iframe");
+        var pay = frame.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Pay") });
+
+        // Caught in the page: no name.
+        await FillCard(frame, ApprovedCard);
+        await frame.GetByLabel("Name on card", new() { Exact = true }).FillAsync("");
+        await pay.ClickAsync();
+        await Expect(frame.GetByRole(AriaRole.Alert)).ToContainTextAsync("name on the card");
+        await page.WaitForFunctionAsync("() => window.events.length >= 2");
+
+        // Caught by the server: a 16-digit number that fails the Luhn check.
+        await FillCard(frame, "4242 4242 4242 4241");
+        await pay.ClickAsync();
+        await Expect(frame.GetByRole(AriaRole.Alert)).ToContainTextAsync("card number is invalid");
+        await page.WaitForFunctionAsync("() => window.events.length >= 3");
+
+        await FillCard(frame, DeclinedCard);
+        await pay.ClickAsync();
+        await WaitForFrameEvent(page, "payment.failed", console);
+
+        var events = JsonNode.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.events)"))!.AsArray();
+        Assert.Equal(["payment.started", "error", "error", "payment.failed"], events.Select(e => (string?)e!["event"] ?? "").ToArray());
+        // Seed 001: error events carry type 'error' and a message.
+        foreach (var error in events.Where(e => (string?)e!["event"] == "error"))
+        {
+            Assert.Equal("error", (string?)error!["type"]);
+            Assert.False(string.IsNullOrEmpty((string?)error["message"]));
+        }
+        var failed = events[3]!;
+        Assert.Equal("failed", (string?)failed["status"]);
+        Assert.Equal(intent.Id, (string?)failed["intent_id"]);
+        Assert.Equal(intent.ReferenceId, (string?)failed["client_reference_id"]);
+        Assert.False(string.IsNullOrEmpty((string?)failed["message"]));
     }
 
     [Fact]
@@ -184,6 +226,14 @@ public sealed class CheckoutBrowserTests(LiveServerFixture server, ChromiumFixtu
             Assert.Fail($"The parent never received {name}. Recorded: {recorded}\nConsole: {string.Join("\n", console)}\nFrames: {frames}");
         }
     }
+
+    /// <summary>A merchant page that records every message it receives and embeds the checkout.</summary>
+    private static string ParentPage(string paymentUrl) => $$"""
+        <!doctype html><html><body>
+        <script>window.events = []; window.addEventListener('message', function (e) { window.events.push(e.data); });</script>
+        <iframe src="{{paymentUrl}}" width="480" height="900" title="Checkout"></iframe>
+        </body></html>
+        """;
 
     private sealed record CreatedIntent(string Id, string ReferenceId, string PaymentUrl);
 
