@@ -73,12 +73,13 @@ internal static class CheckoutPage
               function emit(name, message, status) {
                 var e = { event: name, message: message, intent_id: base.intent_id, client_reference_id: base.client_reference_id };
                 if (status) e.status = status;
+                if (name === 'error') e.type = 'error';
                 post(e);
               }
               {{(frameEvent is null ? "" : $"emit({Json(frameEvent.Event)}, {Json(frameEvent.Message)}, {Json(frameEvent.Status)});")}}
               var form = document.getElementById('pay-form');
               var box = document.getElementById('client-error');
-              function fail(message) { box.textContent = message; box.hidden = false; post({ type: 'error', message: message }); }
+              function fail(message) { box.textContent = message; box.hidden = false; post({ event: 'error', type: 'error', message: message }); }
               form.addEventListener('submit', function (ev) {
                 if ({{Json(live)}}) {
                   if (!document.getElementById('payment_token').value) {
