@@ -3,8 +3,53 @@ using Microsoft.Data.Sqlite;
 
 namespace PaymentHub.Infrastructure.Database;
 
-/// <summary>The connection and transaction a unit of write work runs in.</summary>
-public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transaction);
+/// <summary>
+/// The connection and transaction a unit of write work runs in. Use Dapper on <see cref="Connection"/>
+/// with <see cref="Transaction"/>, or, on the hottest paths, <see cref="Execute"/> and
+/// <see cref="Scalar{T}"/>, which keep their prepared statements on the writer's connection.
+/// </summary>
+public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transaction, PreparedStatements Prepared)
+{
+    public int Execute(string sql, params (string Name, object? Value)[] args) => Prepared.Get(sql, args, Transaction).ExecuteNonQuery();
+
+    public T? Scalar<T>(string sql, params (string Name, object? Value)[] args) =>
+        Prepared.Get(sql, args, Transaction).ExecuteScalar() is { } value and not DBNull ? (T)value : default;
+}
+
+/// <summary>Prepared statements of one connection, by SQL text, parameters bound by position.</summary>
+public sealed class PreparedStatements(SqliteConnection connection) : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    internal SqliteCommand Get(string sql, (string Name, object? Value)[] args, SqliteTransaction? transaction)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, _) in args) command.Parameters.Add(new SqliteParameter("@" + name, null));
+            _commands[sql] = command;
+        }
+        command.Transaction = transaction;
+        if (command.Parameters.Count != args.Length) throw Mismatch(sql);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var parameter = command.Parameters[i];
+            if (!parameter.ParameterName.AsSpan(1).SequenceEqual(args[i].Name)) throw Mismatch(sql);
+            parameter.Value = args[i].Value ?? DBNull.Value;
+        }
+        return command;
+    }
+
+    private static InvalidOperationException Mismatch(string sql) =>
+        new($"A prepared statement was called with other parameters than when it was prepared: {sql}");
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values) command.Dispose();
+        _commands.Clear();
+    }
+}
 
 /// <summary>
 /// The single writer of the payment database. SQLite allows one writer at a time, and with
@@ -47,6 +92,7 @@ public sealed class DbWriter : IAsyncDisposable
     {
         var group = new List<IWorkItem>(MaxGroupSize);
         SqliteConnection? connection = null;
+        PreparedStatements? prepared = null;
         var reader = _queue.Reader;
         // Units complete synchronously on SQLite, so blocking here keeps the loop on this thread.
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
@@ -61,28 +107,34 @@ public sealed class DbWriter : IAsyncDisposable
 
             try
             {
-                connection ??= _db.OpenAsync().GetAwaiter().GetResult();
-                if (!TryGroup(connection, group))
-                    foreach (var item in group) RunAlone(connection, item);
+                if (connection is null)
+                {
+                    connection = _db.OpenAsync().GetAwaiter().GetResult();
+                    prepared = new PreparedStatements(connection);
+                }
+                if (!TryGroup(connection, prepared!, group))
+                    foreach (var item in group) RunAlone(connection, prepared!, item);
             }
             catch (Exception ex)
             {
                 _logger.LogError(ex, "A group of {Count} database writes failed to commit", group.Count);
                 foreach (var item in group) item.Fail(ex);
                 // The connection may be in an unknown state: start the next group on a fresh one.
+                prepared?.Dispose();
                 connection?.Dispose();
                 connection = null;
             }
         }
+        prepared?.Dispose();
         connection?.Dispose();
     }
 
     /// <summary>All units in one transaction; false (and rolled back) when one of them threw.</summary>
-    private static bool TryGroup(SqliteConnection connection, List<IWorkItem> group)
+    private static bool TryGroup(SqliteConnection connection, PreparedStatements prepared, List<IWorkItem> group)
     {
         if (group.Count == 1) return false;
         using var transaction = connection.BeginTransaction(deferred: false);
-        var tx = new DbTx(connection, transaction);
+        var tx = new DbTx(connection, transaction, prepared);
         foreach (var item in group)
         {
             try
@@ -101,12 +153,12 @@ public sealed class DbWriter : IAsyncDisposable
     }
 
     /// <summary>One unit in its own transaction: its failure is its own.</summary>
-    private static void RunAlone(SqliteConnection connection, IWorkItem item)
+    private static void RunAlone(SqliteConnection connection, PreparedStatements prepared, IWorkItem item)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         try
         {
-            item.RunAsync(new DbTx(connection, transaction)).GetAwaiter().GetResult();
+            item.RunAsync(new DbTx(connection, transaction, prepared)).GetAwaiter().GetResult();
         }
         catch (Exception ex)
         {

@@ -48,9 +48,18 @@ public sealed class ReadSession : IDisposable
             foreach (var (name, _) in args) command.Parameters.Add(new SqliteParameter("@" + name, null));
             _commands[sql] = command;
         }
-        for (var i = 0; i < args.Length; i++) command.Parameters[i].Value = args[i].Value ?? DBNull.Value;
+        if (command.Parameters.Count != args.Length) throw Mismatch(sql);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var parameter = command.Parameters[i];
+            if (!parameter.ParameterName.AsSpan(1).SequenceEqual(args[i].Name)) throw Mismatch(sql);
+            parameter.Value = args[i].Value ?? DBNull.Value;
+        }
         return command;
     }
+
+    private static InvalidOperationException Mismatch(string sql) =>
+        new($"A prepared statement was called with other parameters than when it was prepared: {sql}");
 
     /// <summary>Returns the session to its pool.</summary>
     public void Dispose() => _owner.Return(this);

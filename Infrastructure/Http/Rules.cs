@@ -34,7 +34,8 @@ public static class Rules
     public const decimal MaxMoney = 999_999_999.99m;
 
     /// <summary>A money amount: a number (or numeric string) ≥ <paramref name="min"/>, within range, with no more decimals than the currency has.</summary>
-    public static IRuleBuilderOptionsConditions<T, FlexNumber?> Money<T>(this IRuleBuilder<T, FlexNumber?> rule, bool required, decimal min, Func<T, int?> exponent) =>
+    public static IRuleBuilderOptionsConditions<T, FlexNumber?> Money<T>(this IRuleBuilder<T, FlexNumber?> rule, bool required, decimal min,
+        Func<ValidationContext<T>, int?> exponent) =>
         rule.Custom((value, ctx) =>
         {
             if (value is not { } n)
@@ -45,7 +46,7 @@ public static class Rules
             if (!n.IsNumber) ctx.AddFailure(Messages.Numeric);
             else if (n.Value < min) ctx.AddFailure($"The :attribute must be at least {min}.");
             else if (n.Value > MaxMoney) ctx.AddFailure($"The :attribute must not be greater than {MaxMoney}.");
-            else if (exponent(ctx.InstanceToValidate) is { } e && n.Decimals > e)
+            else if (exponent(ctx) is { } e && n.Decimals > e)
                 ctx.AddFailure(e == 0
                     ? "The :attribute must be a whole number in this currency."
                     : $"The :attribute must not have more than {e} decimal places.");

@@ -57,20 +57,17 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
             return ApiError.BadRequest($"The {Header} header must be 1 to 255 characters long.");
         var caller = (Caller)http.Items[Caller.ItemKey]!;
         var hash = await HashAsync(http);
-        var ids = new { caller.ClientId, Key = key };
         var now = clock.GetUtcNow();
 
-        var claimed = await writer.WriteAsync(async tx => await tx.Connection.ExecuteScalarAsync<string?>(ClaimSql, new
-        {
-            caller.ClientId, Key = key, Hash = hash, Now = now.ToUnixTimeMilliseconds(),
-            LockedUntil = (now + InFlightLease).ToUnixTimeMilliseconds(),
-            ExpiredBefore = (now - Retention).ToUnixTimeMilliseconds(),
-        }, tx.Transaction));
+        var claimed = await writer.WriteAsync(tx => Task.FromResult(tx.Scalar<string>(ClaimSql,
+            ("ClientId", caller.ClientId), ("Key", key), ("Hash", hash), ("Now", now.ToUnixTimeMilliseconds()),
+            ("LockedUntil", (now + InFlightLease).ToUnixTimeMilliseconds()),
+            ("ExpiredBefore", (now - Retention).ToUnixTimeMilliseconds()))));
 
         if (claimed is null)
         {
             await using var connection = await db.OpenReadAsync(http.RequestAborted);
-            var stored = await connection.QuerySingleAsync<Stored>(ExistingSql, ids);
+            var stored = await connection.QuerySingleAsync<Stored>(ExistingSql, new { caller.ClientId, Key = key });
             if (stored.RequestHash != hash)
                 return ApiValidationError.For("idempotency_key",
                     $"The {Header} has already been used with a different request; use a new key for a new request.");
@@ -84,26 +81,29 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
             var result = await next(ctx);
             if (result is not IResult answer)
             {
-                await writer.WriteAsync(tx => tx.Connection.ExecuteAsync(ReleaseSql, ids, tx.Transaction));
+                await ReleaseAsync(caller.ClientId, key);
                 return result;
             }
 
             var (status, contentType, body) = await RenderAsync(http, answer);
             if (status >= 500)
-                await writer.WriteAsync(tx => tx.Connection.ExecuteAsync(ReleaseSql, ids, tx.Transaction));
+                await ReleaseAsync(caller.ClientId, key);
             else
-                await writer.WriteAsync(tx => tx.Connection.ExecuteAsync(CompleteSql,
-                    new { caller.ClientId, Key = key, Status = status, ContentType = contentType, Body = body }, tx.Transaction));
+                await writer.WriteAsync(tx => Task.FromResult(tx.Execute(CompleteSql,
+                    ("Status", status), ("ContentType", contentType), ("Body", body), ("ClientId", caller.ClientId), ("Key", key))));
             return new Replay(status, contentType, body, replayed: false);
         }
         catch
         {
             // No answer was kept, so the key may be used again.
-            try { await writer.WriteAsync(tx => tx.Connection.ExecuteAsync(ReleaseSql, ids, tx.Transaction)); }
+            try { await ReleaseAsync(caller.ClientId, key); }
             catch (Exception ex) { logger.LogError(ex, "Could not release idempotency key after a failed request"); }
             throw;
         }
     }
+
+    private Task<int> ReleaseAsync(string clientId, string key) =>
+        writer.WriteAsync(tx => Task.FromResult(tx.Execute(ReleaseSql, ("ClientId", clientId), ("Key", key))));
 
     private static async Task<string> HashAsync(HttpContext http)
     {

@@ -1,4 +1,3 @@
-using Dapper;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Intents.Contracts;
@@ -21,12 +20,12 @@ public static class IntentLog
         VALUES (@IntentId, @EventType, @Message, @ActorType, @CreatedAt)
         """;
 
-    public static Task WriteAsync(DbTx tx, string intentId, string eventType, string message, string actorType, DateTimeOffset now) =>
-        tx.Connection.ExecuteAsync(InsertSql, new
-        {
-            IntentId = intentId, EventType = eventType, Message = message, ActorType = actorType,
-            CreatedAt = now.ToUnixTimeMilliseconds(),
-        }, tx.Transaction);
+    public static Task WriteAsync(DbTx tx, string intentId, string eventType, string message, string actorType, DateTimeOffset now)
+    {
+        tx.Execute(InsertSql, ("IntentId", intentId), ("EventType", eventType), ("Message", message), ("ActorType", actorType),
+            ("CreatedAt", now.ToUnixTimeMilliseconds()));
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>The states of SPEC §3's life cycle.</summary>

@@ -1,6 +1,6 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
-using Dapper;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Features.Intents.Contracts;
@@ -51,10 +51,15 @@ public static class CreateIntent
     {
         public const decimal MaxMoney = 999_999_999.99m;
 
+        /// <summary>The currency's exponent, for the item rules, which can't see the request.</summary>
+        internal const string ExponentKey = "currency_exponent";
+        private readonly Currencies _currencies;
+
         public Validator(Currencies currencies)
         {
+            _currencies = currencies;
             RuleLevelCascadeMode = CascadeMode.Stop;
-            int? Exponent(Request r) => currencies.FindPayable(r.Currency)?.Exponent;
+            int? Exponent(ValidationContext<Request> ctx) => currencies.FindPayable(ctx.InstanceToValidate.Currency)?.Exponent;
 
             RuleFor(r => r.Amount).Money(required: true, min: 1, Exponent);
             RuleFor(r => r.Currency)
@@ -88,7 +93,7 @@ public static class CreateIntent
                 .Must(items => items!.Count <= 100).WithMessage("The :attribute must not have more than 100 items.");
             RuleForEach(r => r.OrderItems)
                 .NotNull().WithMessage(Messages.Required)
-                .SetValidator(r => new ItemValidator(Exponent(r)));
+                .SetValidator(new ItemValidator());
             RuleFor(r => r.IntegrationType)
                 .Must(t => t is null or "iframe" or "url").WithMessage("The selected :attribute is invalid. Use iframe or url.");
             When(r => r.IntegrationType is null or "url", () =>
@@ -106,11 +111,19 @@ public static class CreateIntent
                 .Must(m => m is null or "automatic" or "manual").WithMessage("The selected :attribute is invalid. Use automatic or manual.");
             RuleFor(r => r.ExpiresInMinutes).Integer().Between(5, 43_200).When(r => r.ExpiresInMinutes is not null);
         }
+
+        protected override bool PreValidate(ValidationContext<Request> context, FluentValidation.Results.ValidationResult result)
+        {
+            if (_currencies.FindPayable(context.InstanceToValidate.Currency) is { } currency)
+                context.RootContextData[ExponentKey] = currency.Exponent;
+            return true;
+        }
     }
 
+    /// <summary>One order item; built once, it reads the currency's exponent from the root context.</summary>
     public sealed class ItemValidator : AbstractValidator<Item?>
     {
-        public ItemValidator(int? exponent)
+        public ItemValidator()
         {
             RuleLevelCascadeMode = CascadeMode.Stop;
             RuleFor(i => i!.Name)
@@ -119,7 +132,8 @@ public static class CreateIntent
             RuleFor(i => i!.Quantity)
                 .NotNull().WithMessage(Messages.Required)
                 .Integer().Between(1, 1_000_000);
-            RuleFor(i => i!.Price).Money(required: true, min: 0, _ => exponent);
+            RuleFor(i => i!.Price).Money(required: true, min: 0,
+                ctx => ctx.RootContextData.TryGetValue(Validator.ExponentKey, out var e) ? (int)e : null);
         }
     }
 
@@ -136,21 +150,29 @@ public static class CreateIntent
 
     private const string ExistingSql = "SELECT id FROM intents WHERE merchant_id = @MerchantId AND mode = @Mode AND reference_id = @ReferenceId";
 
-    /// <summary>All items in one statement: one round through the parser instead of one per item.</summary>
-    private static (string Sql, DynamicParameters Parameters) InsertItems(IReadOnlyList<IntentItemRow> items)
+    /// <summary>All items in one statement: one prepared statement per item count instead of one run per item.</summary>
+    private static (string Sql, (string, object?)[] Parameters) InsertItems(IReadOnlyList<IntentItemRow> items)
     {
         var sql = new System.Text.StringBuilder("INSERT INTO intent_items (intent_id, position, name, quantity, price) VALUES ");
-        var parameters = new DynamicParameters();
-        parameters.Add("IntentId", items[0].IntentId);
+        var parameters = new List<(string, object?)> { ("IntentId", items[0].IntentId) };
         for (var i = 0; i < items.Count; i++)
         {
-            sql.Append(i == 0 ? "" : ", ").Append($"(@IntentId, {i}, @N{i}, @Q{i}, @P{i})");
-            parameters.Add($"N{i}", items[i].Name);
-            parameters.Add($"Q{i}", items[i].Quantity);
-            parameters.Add($"P{i}", items[i].Price);
+            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@IntentId, {i}, @N{i}, @Q{i}, @P{i})");
+            parameters.Add(($"N{i}", items[i].Name));
+            parameters.Add(($"Q{i}", items[i].Quantity));
+            parameters.Add(($"P{i}", items[i].Price));
         }
-        return (sql.ToString(), parameters);
+        return (sql.ToString(), parameters.ToArray());
     }
+
+    private static (string, object?)[] Parameters(IntentRow r) =>
+    [
+        ("Id", r.Id), ("MerchantId", r.MerchantId), ("Mode", r.Mode), ("ReferenceId", r.ReferenceId), ("CustomerRefId", r.CustomerRefId),
+        ("IntentType", r.IntentType), ("IntervalDays", r.IntervalDays), ("Amount", r.Amount), ("Currency", r.Currency), ("Tax", r.Tax),
+        ("Discount", r.Discount), ("Email", r.Email), ("Name", r.Name), ("IntegrationType", r.IntegrationType), ("SuccessUrl", r.SuccessUrl),
+        ("CancelUrl", r.CancelUrl), ("FailUrl", r.FailUrl), ("CaptureMethod", r.CaptureMethod), ("Metadata", r.Metadata), ("Status", r.Status),
+        ("PaymentToken", r.PaymentToken), ("CreatedAt", r.CreatedAt), ("UpdatedAt", r.UpdatedAt), ("ExpiresAt", r.ExpiresAt),
+    ];
 
     public sealed record Services(DbWriter Writer, Currencies Currencies, TimeProvider Clock, Settings Settings);
 
@@ -160,11 +182,11 @@ public static class CreateIntent
         var (row, items) = Map(request, caller, s);
         var existing = await s.Writer.WriteAsync(async tx =>
         {
-            var inserted = await tx.Connection.ExecuteScalarAsync<string?>(InsertIntentSql, row, tx.Transaction);
+            var inserted = tx.Scalar<string>(InsertIntentSql, Parameters(row));
             if (inserted is null)
-                return await tx.Connection.ExecuteScalarAsync<string>(ExistingSql, row, tx.Transaction);
+                return tx.Scalar<string>(ExistingSql, ("MerchantId", row.MerchantId), ("Mode", row.Mode), ("ReferenceId", row.ReferenceId));
             var (itemsSql, itemParameters) = InsertItems(items);
-            await tx.Connection.ExecuteAsync(itemsSql, itemParameters, tx.Transaction);
+            tx.Execute(itemsSql, itemParameters);
             await IntentLog.WriteAsync(tx, row.Id, "intent.created",
                 $"Payment intent created for {Amounts.Format(row.Amount, s.Currencies.Get(row.Currency).Exponent)} {row.Currency}.",
                 Actor.Api, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Database;
 
@@ -18,7 +17,7 @@ public static class Outbox
         """;
 
     /// <summary>Writes the event; returns its id (<c>evt_</c> + UUID).</summary>
-    public static async Task<string> EmitAsync(DbTx tx, WebhookEvent e, DateTimeOffset now)
+    public static Task<string> EmitAsync(DbTx tx, WebhookEvent e, DateTimeOffset now)
     {
         var id = "evt_" + Guid.CreateVersion7();
         var payload = new JsonObject
@@ -29,11 +28,9 @@ public static class Outbox
             ["livemode"] = e.Mode == "live",
         };
         foreach (var (name, value) in e.Fields) payload[name] = value?.DeepClone();
-        await tx.Connection.ExecuteAsync(InsertSql, new
-        {
-            Id = id, e.MerchantId, e.Mode, e.Type, e.IntentId, e.SubscriptionId,
-            Payload = payload.ToJsonString(JsonSerializerOptions.Web), CreatedAt = now.ToUnixTimeMilliseconds(),
-        }, tx.Transaction);
-        return id;
+        tx.Execute(InsertSql, ("Id", id), ("MerchantId", e.MerchantId), ("Mode", e.Mode), ("Type", e.Type), ("IntentId", e.IntentId),
+            ("SubscriptionId", e.SubscriptionId), ("Payload", payload.ToJsonString(JsonSerializerOptions.Web)),
+            ("CreatedAt", now.ToUnixTimeMilliseconds()));
+        return Task.FromResult(id);
     }
 }
