@@ -124,7 +124,7 @@ internal static class CheckoutPage
             {collectJs}
             {script}
             """;
-        Frame(http, intent, nonce, live);
+        Frame(http, intent, nonce, live ? GatewayOrigin(gateway) : null);
         return Html.Page($"Pay {intent.MerchantName}", body, status);
     }
 
@@ -141,20 +141,24 @@ internal static class CheckoutPage
             </script>
             """;
         var refresh = refreshSeconds is { } s ? $"<meta http-equiv=\"refresh\" content=\"{s}\">" : null;
-        Frame(http, intent, nonce, live: false);
+        Frame(http, intent, nonce, gatewayOrigin: null);
         return Html.Page(title, $"<h1>{Html.E(title)}</h1>{Html.Summary(intent)}<p class=\"notice\" role=\"status\">{Html.E(text)}</p>{link}{script}", status, refresh);
     }
 
     /// <summary>postMessage's targetOrigin: the merchant's configured origin, else any.</summary>
     private static string TargetOrigin(CheckoutIntent intent) => intent.FrameOrigins.FirstOrDefault() ?? "*";
 
+    /// <summary>The origin Collect.js comes from (NMI's, or a white-label gateway's).</summary>
+    private static string? GatewayOrigin(CheckoutGatewayInfo gateway) =>
+        Uri.TryCreate(gateway.CollectJsUrl, UriKind.Absolute, out var url) ? url.GetLeftPart(UriPartial.Authority) : null;
+
     /// <summary>Who may frame the page, and what it may load: iframe mode per the merchant's origins, url mode never framed.</summary>
-    private static void Frame(HttpContext http, CheckoutIntent intent, string nonce, bool live)
+    private static void Frame(HttpContext http, CheckoutIntent intent, string nonce, string? gatewayOrigin)
     {
         var ancestors = intent.IntegrationType == "iframe"
             ? (intent.FrameOrigins.Count == 0 ? "*" : string.Join(' ', intent.FrameOrigins))
             : "'none'";
-        var nmi = live ? " https://secure.nmi.com" : "";
+        var nmi = gatewayOrigin is null ? "" : " " + gatewayOrigin;
         http.Response.Headers.ContentSecurityPolicy =
             $"default-src 'self'; script-src 'nonce-{nonce}'{nmi}; style-src 'unsafe-inline'; img-src 'self' data:; " +
             $"connect-src 'self'{nmi}; frame-src 'self'{nmi}; frame-ancestors {ancestors}; base-uri 'none'";

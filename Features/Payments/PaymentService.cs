@@ -96,6 +96,12 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
 
         var result = await CallAsync(() => manual ? gateway.AuthorizeAsync(payment, CancellationToken.None) : gateway.SaleAsync(payment, CancellationToken.None),
             gateway, attempt.OrderId);
+        if (result.Outcome == GatewayOutcome.Unknown)
+        {
+            // The answer was lost, not the payment: ask what became of our order id before telling the customer anything.
+            var settled = await CallAsync(() => gateway.QueryAsync(attempt.OrderId, CancellationToken.None), gateway, attempt.OrderId);
+            if (settled.Outcome is GatewayOutcome.Approved or GatewayOutcome.SoftDecline or GatewayOutcome.HardDecline) result = settled;
+        }
         return await RecordAsync(attempt.ChargeId, attempt.Intent.Id, manual, result);
     }
 
@@ -134,15 +140,23 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
         }, CancellationToken.None);
     }
 
-    /// <summary>Resolves charges whose answer was lost (or whose outcome was never recorded) by asking the gateway.</summary>
+    /// <summary>How long a charge the gateway has no record of stays unknown before it counts as never received.</summary>
+    public static readonly TimeSpan NotReceivedAfter = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Resolves charges whose answer was lost (or whose outcome was never recorded) by asking the
+    /// gateway for their order id. One the gateway still has no record of after
+    /// <see cref="NotReceivedAfter"/> never reached it, and fails without money having moved.
+    /// </summary>
     public async Task<int> SettleAsync(TimeSpan olderThan, int batch, CancellationToken ct)
     {
-        var cutoff = (clock.GetUtcNow() - olderThan).ToUnixTimeMilliseconds();
-        List<(long Id, string IntentId, string OrderId, string MerchantId, string Mode, string Kind)> open;
+        var now = clock.GetUtcNow();
+        var cutoff = (now - olderThan).ToUnixTimeMilliseconds();
+        List<(long Id, string IntentId, string OrderId, string MerchantId, string Mode, string Kind, long CreatedAt)> open;
         await using (var c = await db.OpenReadAsync(ct))
-            open = (await c.QueryAsync<(long, string, string, string, string, string)>(
+            open = (await c.QueryAsync<(long, string, string, string, string, string, long)>(
                 """
-                SELECT id, intent_id, order_id, merchant_id, mode, kind FROM charges
+                SELECT id, intent_id, order_id, merchant_id, mode, kind, created_at FROM charges
                 WHERE status IN ('pending', 'unknown') AND kind <> 'renewal' AND updated_at <= @Cutoff
                 ORDER BY id LIMIT @Batch
                 """, new { Cutoff = cutoff, Batch = batch })).ToList();
@@ -152,7 +166,12 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
         {
             var gateway = await gateways.ForAsync(charge.MerchantId, charge.Mode, ct);
             var result = await CallAsync(() => gateway.QueryAsync(charge.OrderId, ct), gateway, charge.OrderId);
-            if (result.Outcome is GatewayOutcome.Unknown or GatewayOutcome.Error) continue;
+            var neverReceived = result is { Outcome: GatewayOutcome.Error, DeclineCode: "not_found" }
+                && now - DateTimeOffset.FromUnixTimeMilliseconds(charge.CreatedAt) >= NotReceivedAfter;
+            if (neverReceived)
+                result = new GatewayResult(GatewayOutcome.Error, DeclineCode: "not_received",
+                    Message: "The payment did not reach the bank. No money was taken; please try again.");
+            else if (result.Outcome is GatewayOutcome.Unknown or GatewayOutcome.Error) continue;
             await RecordAsync(charge.Id, charge.IntentId, charge.Kind == "authorization", result);
             settled++;
         }
@@ -189,11 +208,12 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
             {
                 case GatewayOutcome.Approved:
                 {
-                    await tx.Connection.ExecuteAsync(ApprovedSql, new
+                    var changed = await tx.Connection.ExecuteAsync(ApprovedSql, new
                     {
                         ChargeId = chargeId, Status = manual ? "authorized" : "success", Captured = manual ? 0 : intent.Amount,
                         result.TransactionId, result.CardBrand, result.CardLast4, result.CardExpiry, result.VaultId, Now = now.ToUnixTimeMilliseconds(),
                     }, tx.Transaction);
+                    if (changed == 0) return AlreadySettled(intent);
                     if (manual)
                     {
                         await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, IntentStatus.RequiresCapture, now);
@@ -205,19 +225,21 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
                     return new PayResult.Paid(chargeId, IntentStatus.Succeeded);
                 }
                 case GatewayOutcome.Unknown:
-                    await tx.Connection.ExecuteAsync(UnknownSql, new { ChargeId = chargeId, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
+                    if (await tx.Connection.ExecuteAsync(UnknownSql, new { ChargeId = chargeId, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction) == 0)
+                        return AlreadySettled(intent);
                     await IntentLog.WriteAsync(tx, intentId, "charge.unknown",
                         "The gateway's answer was lost; the payment is being confirmed with the gateway and will not be retried blindly.", Actor.System, now);
                     return new PayResult.Pending(chargeId);
                 default:
                 {
                     var message = CustomerMessage(result);
-                    await tx.Connection.ExecuteAsync(FailedSql, new
+                    var changed = await tx.Connection.ExecuteAsync(FailedSql, new
                     {
                         ChargeId = chargeId, result.TransactionId, Code = result.DeclineCode ?? result.Outcome.ToString().ToLowerInvariant(),
                         Message = message, DeclineType = result.Outcome switch { GatewayOutcome.HardDecline => "hard", GatewayOutcome.SoftDecline => "soft", _ => "error" },
                         result.CardBrand, result.CardLast4, result.CardExpiry, Now = now.ToUnixTimeMilliseconds(),
                     }, tx.Transaction);
+                    if (changed == 0) return AlreadySettled(intent);
                     var failed = await tx.Connection.ExecuteScalarAsync<long>(CountFailedSql, new { IntentId = intentId }, tx.Transaction);
                     var final = failed >= MaxAttempts;
                     await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, final ? IntentStatus.Failed : IntentStatus.RequiresPayment, now);
@@ -235,6 +257,9 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
                 }
             }
         });
+
+    /// <summary>Another settler recorded this charge's outcome first: nothing more to write.</summary>
+    private static PayResult AlreadySettled(IntentSnapshot intent) => new PayResult.NotPayable(intent.Status);
 
     /// <summary>The intent is paid: log, <c>payment.succeeded</c>, and for a recurring intent its subscription.</summary>
     internal static async Task SucceedAsync(DbTx tx, IntentSnapshot intent, long chargeId, string logMessage,

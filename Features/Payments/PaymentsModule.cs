@@ -1,6 +1,7 @@
 using PaymentHub.Features.Payments.CaptureIntent;
 using PaymentHub.Features.Payments.Contracts;
 using PaymentHub.Features.Payments.RefundIntent;
+using PaymentHub.Features.Payments.SettleCharges;
 
 namespace PaymentHub.Features.Payments;
 
@@ -8,7 +9,8 @@ public static class PaymentsModule
 {
     public static IServiceCollection AddPaymentsModule(this IServiceCollection services) =>
         services.AddSingleton<PaymentService>()
-            .AddSingleton<IAuthorizationVoider>(sp => sp.GetRequiredService<PaymentService>());
+            .AddSingleton<IAuthorizationVoider>(sp => sp.GetRequiredService<PaymentService>())
+            .AddHostedService<ChargeSettlement>();
 
     public static RouteGroupBuilder MapPayments(this RouteGroupBuilder platform)
     {
