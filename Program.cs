@@ -31,7 +31,7 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBody.Max
 builder.Services.AddMerchantsModule();
 builder.Services.AddIntentsModule();
 builder.Services.AddPaymentsModule();
-builder.Services.AddCheckoutModule();
+builder.Services.AddCheckoutModule(builder.Configuration);
 builder.Services.AddGatewaysModule();
 
 var app = builder.Build();

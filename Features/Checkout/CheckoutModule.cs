@@ -5,8 +5,11 @@ namespace PaymentHub.Features.Checkout;
 
 public static class CheckoutModule
 {
-    public static IServiceCollection AddCheckoutModule(this IServiceCollection services)
+    public static IServiceCollection AddCheckoutModule(this IServiceCollection services, IConfiguration config)
     {
+        // Behind a proxy every customer shares its address, so the per-address limit is a setting.
+        var perAddress = config.GetValue("PaymentHub:Checkout:PostsPerMinutePerAddress", 60);
+        var perIntent = config.GetValue("PaymentHub:Checkout:PostsPerMinutePerIntent", 10);
         services.AddAntiforgery(o =>
         {
             o.Cookie = new CheckoutCookieBuilder { Name = "ph_af", HttpOnly = true, Path = "/pay" };
@@ -20,11 +23,11 @@ public static class CheckoutModule
             o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PartitionedRateLimiter.Create<HttpContext, string>(http => IsPaymentPost(http)
                     ? RateLimitPartition.GetFixedWindowLimiter("ip:" + http.Connection.RemoteIpAddress,
-                        _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1) })
+                        _ => new FixedWindowRateLimiterOptions { PermitLimit = perAddress, Window = TimeSpan.FromMinutes(1) })
                     : RateLimitPartition.GetNoLimiter("")),
                 PartitionedRateLimiter.Create<HttpContext, string>(http => IsPaymentPost(http)
                     ? RateLimitPartition.GetFixedWindowLimiter("token:" + http.Request.Path.Value!.Split('/')[2],
-                        _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) })
+                        _ => new FixedWindowRateLimiterOptions { PermitLimit = perIntent, Window = TimeSpan.FromMinutes(1) })
                     : RateLimitPartition.GetNoLimiter("")));
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = async (ctx, ct) =>

@@ -31,6 +31,8 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
         builder.UseSetting("PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET", ClientSecret);
         builder.UseSetting("PAYMENTHUB_ADMIN_PASSWORD", "admin-password-for-tests");
         builder.UseSetting("PAYMENTHUB_PUBLIC_URL", "https://pay.example.test");
+        // Every test client shares one address; the per-intent limit is what tests exercise.
+        builder.UseSetting("PaymentHub:Checkout:PostsPerMinutePerAddress", "100000");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services =>
         {

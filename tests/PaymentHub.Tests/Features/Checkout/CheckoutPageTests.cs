@@ -152,7 +152,7 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
     [Fact]
     public async Task CheckoutPage_InLiveMode_CollectsTheCardWithCollectJs()
     {
-        var live = await Tenants.CreateMerchantClientAsync(app, "live");
+        var live = await app.CreateClientAsync(await app.CreateMerchantAsync(), "live");
         await app.Services.GetRequiredService<IGatewaySettingsStore>().SaveAsync(live.MerchantId, "live",
             new GatewaySettingsUpdate("nmi", "security-key-123456", "tok-abc-123", null), CancellationToken.None);
         var created = await app.Api(live.ClientId, live.ClientSecret).PostJson("/api/platform/intents", new IntentBuilder().Json());

@@ -182,7 +182,7 @@ public sealed class CaptureAndRefundTests(PaymentHubFactory app) : IClassFixture
     public async Task Refund_AnotherMerchantsIntent_Returns404()
     {
         var id = await PaidAsync();
-        var other = await Tenants.CreateMerchantClientAsync(app, "test");
+        var other = await app.CreateClientAsync(await app.CreateMerchantAsync());
 
         var response = await app.Api(other.ClientId, other.ClientSecret).PostAsync($"/api/platform/intents/{id}/refunds", null);
 

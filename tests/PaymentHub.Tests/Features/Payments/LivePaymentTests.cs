@@ -36,7 +36,7 @@ public sealed class LivePaymentTests : IClassFixture<LivePaymentTests.Factory>, 
     public async Task InitializeAsync()
     {
         _nmi = await FakeNmi.StartAsync();
-        _live = await Tenants.CreateMerchantClientAsync(_app, "live");
+        _live = await _app.CreateClientAsync(await _app.CreateMerchantAsync(), "live");
         await _app.Services.GetRequiredService<IGatewaySettingsStore>().SaveAsync(_live.MerchantId, "live",
             new GatewaySettingsUpdate("nmi", FakeNmi.SecurityKey, "tok-public", _nmi.BaseUrl), CancellationToken.None);
     }

@@ -188,6 +188,25 @@ public sealed class PayIntentTests(PaymentHubFactory app) : IClassFixture<Paymen
     }
 
     [Fact]
+    public async Task Pay_TooOftenForOneIntent_IsRateLimited()
+    {
+        var (id, path) = await _checkout.CreateAsync(new IntentBuilder());
+        var browser = _checkout.Browser();
+        var token = await Checkout.AntiforgeryToken(await browser.GetAsync(path));
+        var form = new Dictionary<string, string>
+        {
+            ["__af"] = token, ["name_on_card"] = "J", ["card_number"] = "4242 4242 4242 4241", ["card_expiry"] = "12/30", ["card_cvc"] = "123",
+        };
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 11; i++) statuses.Add((await browser.PostAsync(path, new FormUrlEncodedContent(form))).StatusCode);
+
+        Assert.All(statuses.Take(10), s => Assert.Equal(HttpStatusCode.UnprocessableEntity, s));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[10]);
+        Assert.Empty((await _checkout.IntentAsync(id))["charges"]!.AsArray());
+    }
+
+    [Fact]
     public async Task CustomerCancel_InUrlMode_CancelsAndRedirectsToCancelUrl()
     {
         var (id, path) = await _checkout.CreateAsync(new IntentBuilder("PAY-CANCEL"));
