@@ -1,6 +1,7 @@
 using FluentValidation;
 using PaymentHub.Features.Intents.CancelIntent;
 using PaymentHub.Features.Intents.CreateIntent;
+using PaymentHub.Features.Intents.ExpireIntents;
 using PaymentHub.Features.Intents.GetIntent;
 using PaymentHub.Features.Intents.GetIntentByReference;
 using PaymentHub.Features.Intents.GetIntentLogs;
@@ -12,7 +13,9 @@ namespace PaymentHub.Features.Intents;
 public static class IntentsModule
 {
     public static IServiceCollection AddIntentsModule(this IServiceCollection services) =>
-        services.AddSingleton<IValidator<CreateIntent.CreateIntent.Request>, CreateIntent.CreateIntent.Validator>();
+        services.AddSingleton<IValidator<CreateIntent.CreateIntent.Request>, CreateIntent.CreateIntent.Validator>()
+            .AddSingleton<IntentExpiry>()
+            .AddHostedService<IntentExpirySweep>();
 
     public static RouteGroupBuilder MapIntents(this RouteGroupBuilder platform)
     {

@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using PaymentHub.Features.Intents.ExpireIntents;
+using PaymentHub.Tests.Infrastructure;
+
+namespace PaymentHub.Tests.Features.Intents;
+
+public sealed class ExpireIntentsTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
+{
+    /// <summary>The background sweep on, every second.</summary>
+    public sealed class SweepingFactory : PaymentHubFactory
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("PaymentHub:ExpireIntervalSeconds", "1");
+        }
+    }
+
+    [Fact]
+    public async Task ExpirySweep_RunsInTheBackground()
+    {
+        await using var sweeping = new SweepingFactory();
+        var api = sweeping.Api();
+        var id = await api.CreateIntentIdAsync(new IntentBuilder().With("expires_in_minutes", 5));
+        sweeping.Clock.Advance(TimeSpan.FromMinutes(6));
+
+        var status = "";
+        for (var i = 0; i < 100 && status != "expired"; i++)
+        {
+            await Task.Delay(100);
+            status = (string)(await (await api.GetAsync($"/api/platform/intents/{id}")).Body())["data"]!["status"]!;
+        }
+        Assert.Equal("expired", status);
+    }
+
+    [Fact]
+    public async Task Expiry_MovesUnpaidIntentsPastExpiresAt_WithLogAndEvent()
+    {
+        var api = app.Api();
+        var due = await api.CreateIntentIdAsync(new IntentBuilder().With("expires_in_minutes", 5).With("metadata", new JsonObject { ["k"] = "v" }));
+        var later = await api.CreateIntentIdAsync(new IntentBuilder().With("expires_in_minutes", 60));
+        var cancelled = await api.CreateIntentIdAsync(new IntentBuilder().With("expires_in_minutes", 5));
+        await api.CancelAsync(cancelled);
+        var expiry = app.Services.GetRequiredService<IntentExpiry>();
+
+        Assert.Equal(0, await expiry.ExpireAsync(100));
+        app.Clock.Advance(TimeSpan.FromMinutes(6));
+        try
+        {
+            Assert.Equal(1, await expiry.ExpireAsync(100));
+            Assert.Equal(0, await expiry.ExpireAsync(100));
+        }
+        finally
+        {
+            app.Clock.Advance(TimeSpan.FromMinutes(-6));
+        }
+
+        Assert.Equal("expired", (string)(await (await api.GetAsync($"/api/platform/intents/{due}")).Body())["data"]!["status"]!);
+        Assert.Equal("requires_payment", (string)(await (await api.GetAsync($"/api/platform/intents/{later}")).Body())["data"]!["status"]!);
+        Assert.Equal("cancelled", (string)(await (await api.GetAsync($"/api/platform/intents/{cancelled}")).Body())["data"]!["status"]!);
+        var payload = JsonNode.Parse(app.Scalar<string>("SELECT payload FROM events WHERE intent_id = @due AND type = 'payment.expired'", new { due }))!;
+        Assert.Equal("v", (string)payload["metadata"]!["k"]!);
+        Assert.Equal(1L, app.Scalar<long>("SELECT COUNT(*) FROM intent_logs WHERE intent_id = @due AND event_type = 'payment.expired' AND actor_type = 'system'", new { due }));
+        var cancel = await api.CancelAsync(due);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, cancel.StatusCode);
+    }
+}
