@@ -13,25 +13,26 @@ namespace PaymentHub.Infrastructure.Database;
 public sealed class ReadSession : IDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly PreparedStatements _statements;
     private readonly ReadSessions _owner;
 
     internal ReadSession(SqliteConnection connection, ReadSessions owner)
     {
         _connection = connection;
+        _statements = new PreparedStatements(connection);
         _owner = owner;
     }
 
     /// <summary>The first row mapped to <typeparamref name="T"/>, or default.</summary>
     public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args)
     {
-        using var reader = Prepare(sql, args).ExecuteReader();
+        using var reader = _statements.Get(sql, args, transaction: null).ExecuteReader();
         return reader.Read() ? reader.GetRowParser<T>()(reader) : default;
     }
 
     public List<T> List<T>(string sql, params (string Name, object? Value)[] args)
     {
-        using var reader = Prepare(sql, args).ExecuteReader();
+        using var reader = _statements.Get(sql, args, transaction: null).ExecuteReader();
         var rows = new List<T>();
         if (!reader.Read()) return rows;
         var parse = reader.GetRowParser<T>();
@@ -39,34 +40,12 @@ public sealed class ReadSession : IDisposable
         return rows;
     }
 
-    private SqliteCommand Prepare(string sql, (string Name, object? Value)[] args)
-    {
-        if (!_commands.TryGetValue(sql, out var command))
-        {
-            command = _connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, _) in args) command.Parameters.Add(new SqliteParameter("@" + name, null));
-            _commands[sql] = command;
-        }
-        if (command.Parameters.Count != args.Length) throw Mismatch(sql);
-        for (var i = 0; i < args.Length; i++)
-        {
-            var parameter = command.Parameters[i];
-            if (!parameter.ParameterName.AsSpan(1).SequenceEqual(args[i].Name)) throw Mismatch(sql);
-            parameter.Value = args[i].Value ?? DBNull.Value;
-        }
-        return command;
-    }
-
-    private static InvalidOperationException Mismatch(string sql) =>
-        new($"A prepared statement was called with other parameters than when it was prepared: {sql}");
-
     /// <summary>Returns the session to its pool.</summary>
     public void Dispose() => _owner.Return(this);
 
     internal void Close()
     {
-        foreach (var command in _commands.Values) command.Dispose();
+        _statements.Dispose();
         _connection.Dispose();
     }
 }

@@ -17,7 +17,8 @@ public static class ShowCheckout
         if (intent is null) return NotFound();
 
         if (Closed(intent, s.Clock.GetUtcNow()) is { } closed) return closed(http);
-        var gateway = await s.Gateways.ForAsync(intent.MerchantId, intent.Mode, ct);
+        var gateway = await GatewayAsync(s.Gateways, intent, ct);
+        if (gateway is null) return Unavailable(http, intent);
         return CheckoutPage.Form(http, s.Antiforgery, intent, gateway,
             frameEvent: new FrameEvent("payment.started", "Checkout opened."));
     }
@@ -28,6 +29,23 @@ public static class ShowCheckout
         await using var connection = await db.OpenReadAsync(ct);
         return await CheckoutIntents.FindByTokenAsync(connection, token, currencies, ct);
     }
+
+    /// <summary>How the page collects the card; null when the merchant's live gateway is not set up.</summary>
+    internal static async Task<CheckoutGatewayInfo?> GatewayAsync(ICheckoutGatewayInfo gateways, CheckoutIntent intent, CancellationToken ct)
+    {
+        try
+        {
+            return await gateways.ForAsync(intent.MerchantId, intent.Mode, ct);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    internal static IResult Unavailable(HttpContext http, CheckoutIntent intent) => CheckoutPage.Outcome(http, intent,
+        "Payments unavailable", "This merchant cannot take card payments right now. Please contact them or try again later.",
+        new FrameEvent("error", "Payments are not available for this merchant."), status: 503);
 
     internal static IResult NotFound() => Html.Page("Payment link not found",
         "<h1>Payment link not found</h1><p class=\"notice\">This payment link does not exist. Check the link you were given, or ask the merchant for a new one.</p>", 404);

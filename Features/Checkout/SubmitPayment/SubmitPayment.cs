@@ -25,7 +25,8 @@ public static class SubmitPayment
         var now = s.Clock.GetUtcNow();
         if (ShowCheckout.ShowCheckout.Closed(intent, now) is { } closed) return closed(http);
 
-        var gateway = await s.Gateways.ForAsync(intent.MerchantId, intent.Mode, ct);
+        var gateway = await ShowCheckout.ShowCheckout.GatewayAsync(s.Gateways, intent, ct);
+        if (gateway is null) return ShowCheckout.ShowCheckout.Unavailable(http, intent);
         var name = form["name_on_card"].ToString().Trim();
         var (source, problem) = ReadSource(form, gateway, name, now);
         if (problem is not null)

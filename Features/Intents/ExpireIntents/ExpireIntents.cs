@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Webhooks.Contracts;
+using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Intents.ExpireIntents;
@@ -38,27 +39,15 @@ public sealed class IntentExpiry(DbWriter writer, TimeProvider clock)
 }
 
 /// <summary>Runs <see cref="IntentExpiry"/> every <c>PaymentHub:ExpireIntervalSeconds</c> (default 60; 0 turns it off).</summary>
-internal sealed class IntentExpirySweep(IntentExpiry expiry, IConfiguration config, ILogger<IntentExpirySweep> logger) : BackgroundService
+internal sealed class IntentExpirySweep(IntentExpiry expiry, IConfiguration config, ILogger<IntentExpirySweep> logger)
+    : PeriodicSweep(config, "ExpireIntervalSeconds", 60, logger)
 {
     private const int Batch = 200;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        var seconds = config.GetValue("PaymentHub:ExpireIntervalSeconds", 60);
-        if (seconds <= 0) return;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                int expired;
-                do expired = await expiry.ExpireAsync(Batch);
-                while (expired == Batch && !stoppingToken.IsCancellationRequested);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError(ex, "Expiring intents failed; will retry on the next tick");
-            }
-        }
+        int expired;
+        do expired = await expiry.ExpireAsync(Batch);
+        while (expired == Batch && !ct.IsCancellationRequested);
     }
 }

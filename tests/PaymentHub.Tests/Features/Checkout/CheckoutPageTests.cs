@@ -150,6 +150,21 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
     }
 
     [Fact]
+    public async Task CheckoutPage_InLiveModeWithoutGatewaySettings_SaysPaymentsAreUnavailable()
+    {
+        var live = await app.CreateClientAsync(await app.CreateMerchantAsync(), "live");
+        var created = await app.Api(live.ClientId, live.ClientSecret).PostJson("/api/platform/intents", new IntentBuilder().Json());
+        var path = new Uri((string)(await created.Body())["data"]!["payment_url"]!).AbsolutePath;
+
+        var response = await _checkout.Browser().GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Payments unavailable", html);
+        Assert.DoesNotContain("pay-form", html);
+    }
+
+    [Fact]
     public async Task CheckoutPage_InLiveMode_CollectsTheCardWithCollectJs()
     {
         var live = await app.CreateClientAsync(await app.CreateMerchantAsync(), "live");
