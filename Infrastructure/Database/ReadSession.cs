@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -15,6 +14,9 @@ public sealed class ReadSession : IDisposable
     private readonly SqliteConnection _connection;
     private readonly PreparedStatements _statements;
     private readonly ReadSessions _owner;
+    // A SQL text always yields the same columns, so its row parser is built once (Dapper would
+    // otherwise read every column's name and type on each call to find its cached parser).
+    private readonly Dictionary<string, Delegate> _parsers = new(StringComparer.Ordinal);
 
     internal ReadSession(SqliteConnection connection, ReadSessions owner)
     {
@@ -27,7 +29,7 @@ public sealed class ReadSession : IDisposable
     public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args)
     {
         using var reader = _statements.Get(sql, args, transaction: null).ExecuteReader();
-        return reader.Read() ? reader.GetRowParser<T>()(reader) : default;
+        return reader.Read() ? Parser<T>(sql, reader)(reader) : default;
     }
 
     public List<T> List<T>(string sql, params (string Name, object? Value)[] args)
@@ -35,9 +37,17 @@ public sealed class ReadSession : IDisposable
         using var reader = _statements.Get(sql, args, transaction: null).ExecuteReader();
         var rows = new List<T>();
         if (!reader.Read()) return rows;
-        var parse = reader.GetRowParser<T>();
+        var parse = Parser<T>(sql, reader);
         do rows.Add(parse(reader)); while (reader.Read());
         return rows;
+    }
+
+    private Func<System.Data.Common.DbDataReader, T> Parser<T>(string sql, SqliteDataReader reader)
+    {
+        if (_parsers.TryGetValue(sql, out var known) && known is Func<System.Data.Common.DbDataReader, T> parser) return parser;
+        parser = reader.GetRowParser<T>();
+        _parsers[sql] = parser;
+        return parser;
     }
 
     /// <summary>Returns the session to its pool.</summary>
@@ -54,12 +64,14 @@ public sealed class ReadSession : IDisposable
 public sealed class ReadSessions(string connectionString) : IDisposable
 {
     private const int MaxIdle = 64;
-    private readonly ConcurrentBag<ReadSession> _idle = new();
+    private readonly Stack<ReadSession> _idle = new();
+    private readonly Lock _gate = new();
     private bool _disposed;
 
     public ReadSession Rent()
     {
-        if (_idle.TryTake(out var session)) return session;
+        lock (_gate)
+            if (_idle.TryPop(out var session)) return session;
         var connection = new SqliteConnection(connectionString);
         connection.Open();
         return new ReadSession(connection, this);
@@ -67,13 +79,23 @@ public sealed class ReadSessions(string connectionString) : IDisposable
 
     internal void Return(ReadSession session)
     {
-        if (_disposed || _idle.Count >= MaxIdle) session.Close();
-        else _idle.Add(session);
+        lock (_gate)
+        {
+            if (!_disposed && _idle.Count < MaxIdle)
+            {
+                _idle.Push(session);
+                return;
+            }
+        }
+        session.Close();
     }
 
     public void Dispose()
     {
-        _disposed = true;
-        while (_idle.TryTake(out var session)) session.Close();
+        lock (_gate)
+        {
+            _disposed = true;
+            while (_idle.TryPop(out var session)) session.Close();
+        }
     }
 }
