@@ -36,7 +36,15 @@ builder.Services.AddGatewaysModule();
 
 var app = builder.Build();
 
-await app.Services.MigrateDatabaseAsync(settings);
+try
+{
+    await app.Services.MigrateDatabaseAsync(settings);
+}
+catch (MigrationFailedException ex)
+{
+    await Console.Error.WriteLineAsync($"PaymentHub did not start: {ex.Message}");
+    return 1;
+}
 await app.Services.BootstrapMerchantsAsync(Console.Out);
 
 app.UseApiErrors();
@@ -56,6 +64,7 @@ app.MapCheckout();
 app.MapHealth();
 app.MapApiDocs();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 public partial class Program;
