@@ -4,6 +4,7 @@ using PaymentHub.Features.Gateways;
 using PaymentHub.Features.Intents;
 using PaymentHub.Features.Merchants;
 using PaymentHub.Features.Payments;
+using PaymentHub.Features.Webhooks;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
@@ -59,6 +60,7 @@ var platform = app.MapGroup("/api/platform")
     .WithPlatformApiDocs();
 platform.MapIntents();
 platform.MapPayments();
+platform.MapWebhooks();
 
 app.MapCheckout();
 app.MapHealth();

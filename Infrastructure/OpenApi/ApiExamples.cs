@@ -94,6 +94,31 @@ internal static class ApiExamples
             }
             """,
         ["CancelIntent"] = """{ "intent_id": "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b", "status": "cancelled" }""",
+        ["ListEvents"] = """
+            {
+              "items": [
+                {
+                  "id": "evt_0193a5e2-9e3f-7d50-b16c-4f8e0a3b5c7d",
+                  "type": "payment.succeeded",
+                  "intent_id": "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b",
+                  "subscription_id": null,
+                  "payload": {
+                    "event": "payment.succeeded",
+                    "event_id": "evt_0193a5e2-9e3f-7d50-b16c-4f8e0a3b5c7d",
+                    "created_at": "2026-11-22T12:01:00.000000Z",
+                    "livemode": false,
+                    "intent_id": "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b",
+                    "charge_id": 105,
+                    "metadata": { "order_id": "123456" }
+                  },
+                  "created_at": "2026-11-22T12:01:00.000000Z"
+                }
+              ],
+              "page": 1,
+              "per_page": 10,
+              "total": 1
+            }
+            """,
         ["CaptureIntent"] = """
             { "intent_id": "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b", "status": "succeeded", "charge_id": 105,
               "amount_captured": "60.00", "currency": "USD" }

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using PaymentHub.Infrastructure;
+using PaymentHub.Infrastructure.Auth;
+using PaymentHub.Infrastructure.Database;
+using PaymentHub.Infrastructure.Http;
+
+namespace PaymentHub.Features.Webhooks.ListEvents;
+
+/// <summary>
+/// GET /events: the webhook events emitted for the caller's merchant and mode, newest first, for
+/// reconciliation and replay. Each item carries the payload exactly as it is (or will be) delivered.
+/// </summary>
+public static class ListEvents
+{
+    public sealed record EventView(string Id, string Type, string? IntentId, string? SubscriptionId, JsonElement Payload, string CreatedAt);
+
+    private sealed record Row(string Id, string Type, string? IntentId, string? SubscriptionId, string Payload, long CreatedAt);
+
+    private const string Where = """
+        merchant_id = @MerchantId AND mode = @Mode
+        AND (@Type IS NULL OR type = @Type) AND (@IntentId IS NULL OR intent_id = @IntentId)
+        """;
+    private const string CountSql = $"SELECT COUNT(*) FROM events WHERE {Where}";
+    private const string PageSql = $"""
+        SELECT id AS Id, type AS Type, intent_id AS IntentId, subscription_id AS SubscriptionId, payload AS Payload, created_at AS CreatedAt
+        FROM events WHERE {Where}
+        ORDER BY seq DESC LIMIT @Limit OFFSET @Offset
+        """;
+
+    public static async Task<Results<ApiOk<Paged<EventView>>, ApiValidationError>> Handle(
+        string? type, [FromQuery(Name = "intent_id")] string? intentId, string? page, [FromQuery(Name = "per_page")] string? perPage,
+        Caller caller, Db db, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var paging = Paging.Read(page, perPage, errors);
+        if (type is { Length: > 100 }) errors["type"] = ["The type must not be greater than 100 characters."];
+        if (errors.Count > 0) return new ApiValidationError(errors);
+
+        var args = new { caller.MerchantId, caller.Mode, Type = type, IntentId = intentId, Limit = paging.PerPage, paging.Offset };
+        await using var connection = await db.OpenReadAsync(ct);
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSql, args, cancellationToken: ct));
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(PageSql, args, cancellationToken: ct));
+        var items = rows.Select(r => new EventView(r.Id, r.Type, r.IntentId, r.SubscriptionId,
+            JsonDocument.Parse(r.Payload).RootElement.Clone(), Formats.Timestamp(r.CreatedAt))).ToList();
+        return new ApiOk<Paged<EventView>>(new Paged<EventView>(items, paging.Page, paging.PerPage, total));
+    }
+}
