@@ -1,7 +1,12 @@
+using PaymentHub.Features.Gateways.Contracts;
+using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 using PaymentHub.Infrastructure.Money;
 
 namespace PaymentHub.Features.Payments;
+
+/// <summary>What a merchant's operation on a payment (capture, refund) needs: the writer, the gateway, money and time.</summary>
+public sealed record GatewayOperation(DbWriter Writer, IGatewayResolver Gateways, Currencies Currencies, TimeProvider Clock);
 
 /// <summary>The optional smaller amount of a capture or refund.</summary>
 public static class PartialAmount

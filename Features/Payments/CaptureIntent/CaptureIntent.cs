@@ -29,15 +29,13 @@ public static class CaptureIntent
 
     public sealed record Response(string IntentId, string Status, long ChargeId, string AmountCaptured, string Currency);
 
-    public sealed record Services(DbWriter Writer, IGatewayResolver Gateways, Currencies Currencies, TimeProvider Clock);
-
     private sealed record Started(ChargeRow Charge, IntentSnapshot Intent, long Amount);
 
     private const string AuthorizedChargeSql = $"SELECT {ChargeReads.Columns} FROM charges WHERE intent_id = @IntentId AND status = 'authorized' ORDER BY id DESC LIMIT 1";
     private const string CapturedSql = "UPDATE charges SET status = 'success', captured_amount = @Amount, updated_at = @Now WHERE id = @ChargeId AND status = 'authorized'";
 
     public static async Task<Results<ApiOk<Response>, ApiError, ApiValidationError>> Handle(
-        [FromRoute(Name = "intent_id")] string intentId, Request request, Caller caller, [AsParameters] Services s, CancellationToken ct)
+        [FromRoute(Name = "intent_id")] string intentId, Request request, Caller caller, [AsParameters] GatewayOperation s, CancellationToken ct)
     {
         var start = await s.Writer.WriteAsync<object>(async tx =>
         {

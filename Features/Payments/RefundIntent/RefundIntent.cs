@@ -33,8 +33,6 @@ public static class RefundIntent
     public sealed record Response(string RefundId, string IntentId, long ChargeId, string Amount, string Currency, string Status,
         string? Reason, string AmountRefunded, string CreatedAt);
 
-    public sealed record Services(DbWriter Writer, IGatewayResolver Gateways, Currencies Currencies, TimeProvider Clock);
-
     private sealed record Started(string RefundId, ChargeRow Charge, IntentSnapshot Intent, long Amount, long CreatedAt);
 
     private const string RefundableChargeSql = $"""
@@ -57,7 +55,7 @@ public static class RefundIntent
         """;
 
     public static async Task<Results<ApiOk<Response>, ApiError, ApiValidationError>> Handle(
-        [FromRoute(Name = "intent_id")] string intentId, Request request, Caller caller, [AsParameters] Services s, CancellationToken ct)
+        [FromRoute(Name = "intent_id")] string intentId, Request request, Caller caller, [AsParameters] GatewayOperation s, CancellationToken ct)
     {
         if (request.Reason is { Length: > 500 }) return ApiValidationError.For("reason", "The reason must not be greater than 500 characters.");
 
