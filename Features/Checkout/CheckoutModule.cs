@@ -52,6 +52,7 @@ public static class CheckoutModule
         pay.MapPost("/{token}/cancel", CancelCheckout.CancelCheckout.Handle);
 
         app.MapGet("/api/checkout/{token}", CheckoutData.CheckoutData.Handle)
+            .Produces<Infrastructure.Http.ErrorEnvelope>(StatusCodes.Status404NotFound)
             .WithTags("Checkout")
             .WithName("GetCheckoutData")
             .WithSummary("Checkout data for your own widget")
