@@ -51,7 +51,7 @@ await app.Services.BootstrapMerchantsAsync(Console.Out);
 app.UseApiErrors();
 app.UseMiddleware<ApiKeyAuthentication>();
 app.UseStaticFiles();
-app.UseRateLimiter();
+app.UseCheckoutRateLimits();
 app.UseAntiforgery();
 
 var platform = app.MapGroup("/api/platform")

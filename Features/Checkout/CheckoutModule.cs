@@ -20,15 +20,14 @@ public static class CheckoutModule
         services.AddRateLimiter(o =>
         {
             // Card testing is the threat: a bounded rate of payment posts per address and per intent.
+            // Only the checkout's form posts pass through the limiter (see UseCheckoutRateLimits).
             o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                PartitionedRateLimiter.Create<HttpContext, string>(http => IsPaymentPost(http)
-                    ? RateLimitPartition.GetFixedWindowLimiter("ip:" + http.Connection.RemoteIpAddress,
-                        _ => new FixedWindowRateLimiterOptions { PermitLimit = perAddress, Window = TimeSpan.FromMinutes(1) })
-                    : RateLimitPartition.GetNoLimiter("")),
-                PartitionedRateLimiter.Create<HttpContext, string>(http => IsPaymentPost(http)
-                    ? RateLimitPartition.GetFixedWindowLimiter("token:" + http.Request.Path.Value!.Split('/')[2],
-                        _ => new FixedWindowRateLimiterOptions { PermitLimit = perIntent, Window = TimeSpan.FromMinutes(1) })
-                    : RateLimitPartition.GetNoLimiter("")));
+                PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetFixedWindowLimiter(
+                    "ip:" + http.Connection.RemoteIpAddress,
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perAddress, Window = TimeSpan.FromMinutes(1) })),
+                PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetFixedWindowLimiter(
+                    "token:" + http.Request.Path.Value!.Split('/')[2],
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perIntent, Window = TimeSpan.FromMinutes(1) })));
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = async (ctx, ct) =>
             {
@@ -41,8 +40,12 @@ public static class CheckoutModule
         return services;
     }
 
-    private static bool IsPaymentPost(HttpContext http) =>
+    internal static bool IsPaymentPost(HttpContext http) =>
         HttpMethods.IsPost(http.Request.Method) && http.Request.Path.StartsWithSegments("/pay");
+
+    /// <summary>The checkout's rate limits, in the pipeline of the checkout's form posts only.</summary>
+    public static IApplicationBuilder UseCheckoutRateLimits(this IApplicationBuilder app) =>
+        app.UseWhen(IsPaymentPost, branch => branch.UseRateLimiter());
 
     public static WebApplication MapCheckout(this WebApplication app)
     {
