@@ -21,6 +21,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => new Db(settings.DatabasePath));
 builder.Services.AddSingleton<DbWriter>();
 builder.Services.AddSingleton(Currencies.LoadEmbedded());
+builder.Services.AddSingleton<IdempotencyPurge>().AddHostedService<IdempotencyPurgeSweep>();
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

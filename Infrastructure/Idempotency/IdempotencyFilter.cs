@@ -17,7 +17,7 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
-    private static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
     // A claim whose request never finished (a crash) may be taken over after this long.
     private static readonly TimeSpan InFlightLease = TimeSpan.FromMinutes(2);
 

@@ -36,6 +36,7 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
         // Tests move the clock; background sweeps run only where a test asks for them.
         builder.UseSetting("PaymentHub:ExpireIntervalSeconds", "0");
         builder.UseSetting("PaymentHub:SettleIntervalSeconds", "0");
+        builder.UseSetting("PaymentHub:IdempotencyPurgeIntervalSeconds", "0");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services =>
         {
