@@ -7,8 +7,6 @@ public sealed record Caller(string ClientId, string MerchantId, string Mode) : I
 {
     internal const string ItemKey = "PaymentHub.Caller";
 
-    public bool Livemode => Mode == "live";
-
     public static ValueTask<Caller?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
         ValueTask.FromResult<Caller?>(ctx.Items[ItemKey] as Caller
             ?? throw new InvalidOperationException("The endpoint takes a Caller but does not require an API key."));

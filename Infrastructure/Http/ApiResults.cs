@@ -52,7 +52,6 @@ public sealed class ApiError(int status, string message, object? data = null) : 
     public static ApiError Conflict(string message, object? data = null) => new(StatusCodes.Status409Conflict, message, data);
     public static ApiError BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);
     public static ApiError Unauthorized() => new(StatusCodes.Status401Unauthorized, "Invalid API Key provided.");
-    public static ApiError Forbidden(string message) => new(StatusCodes.Status403Forbidden, message);
 }
 
 /// <summary>422 in Laravel's shape, as the seeds show it.</summary>
