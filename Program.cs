@@ -1,15 +1,18 @@
 using System.Text.Json;
+using Carter;
+using FluentValidation;
+using Hangfire;
 using PaymentHub.Features.Checkout;
 using PaymentHub.Features.Gateways;
 using PaymentHub.Features.Intents;
 using PaymentHub.Features.Merchants;
 using PaymentHub.Features.Payments;
-using PaymentHub.Features.Webhooks;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 using PaymentHub.Infrastructure.Idempotency;
+using PaymentHub.Infrastructure.Jobs;
 using PaymentHub.Infrastructure.Money;
 using PaymentHub.Infrastructure.OpenApi;
 
@@ -21,7 +24,6 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => new Db(settings.DatabasePath));
 builder.Services.AddSingleton<DbWriter>();
 builder.Services.AddSingleton(Currencies.LoadEmbedded());
-builder.Services.AddSingleton<IdempotencyPurge>().AddHostedService<IdempotencyPurgeSweep>();
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -29,6 +31,13 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 builder.Services.AddPaymentHubOpenApi();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBody.MaxBytes * 4);
+
+// Endpoints are Carter modules, one per slice; validators are FluentValidation's, found by scanning.
+// Validators are stateless and costly to build (they compile expression trees), so one instance serves all requests.
+builder.Services.AddCarter(new DependencyContextAssemblyCatalog(typeof(Program).Assembly), c => c.WithEmptyValidators());
+builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
+builder.Services.AddPaymentHubJobs(builder.Configuration);
+builder.Services.AddRecurringJob<IdempotencyPurge>(IdempotencyPurge.JobId, "IdempotencyPurgeIntervalSeconds", 3600);
 
 builder.Services.AddMerchantsModule();
 builder.Services.AddIntentsModule();
@@ -51,21 +60,11 @@ await app.Services.BootstrapMerchantsAsync(Console.Out);
 
 app.UseApiErrors();
 app.UseMiddleware<ApiKeyAuthentication>();
-app.UseStaticFiles();
 app.UseCheckoutRateLimits();
 app.UseAntiforgery();
-
-var platform = app.MapGroup("/api/platform")
-    .WithMetadata(new ApiKeyRequired())
-    .AddEndpointFilter<IdempotencyFilter>()
-    .WithPlatformApiDocs();
-platform.MapIntents();
-platform.MapPayments();
-platform.MapWebhooks();
-
-app.MapCheckout();
-app.MapHealth();
-app.MapApiDocs();
+// Until the admin login exists, the job dashboard answers local requests only (Hangfire's default).
+app.UseHangfireDashboard("/admin/jobs", new DashboardOptions { DashboardTitle = "PaymentHub jobs", AppPath = "/docs" });
+app.MapCarter();
 
 await app.RunAsync();
 return 0;

@@ -1,14 +1,15 @@
+using Carter;
 using Dapper;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Infrastructure;
 
-public static class Health
+/// <summary>GET /health: 200 when the database answers, 503 when it does not.</summary>
+public sealed class Health : ICarterModule
 {
     public sealed record Report(string Status, string Database, string Time);
 
-    /// <summary>GET /health: 200 when the database answers, 503 when it does not.</summary>
-    public static void MapHealth(this WebApplication app) =>
+    public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapGet("/health", async (Db db, TimeProvider clock, ILoggerFactory logs, CancellationToken ct) =>
         {
             var database = "ok";

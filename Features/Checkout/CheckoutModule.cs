@@ -12,7 +12,8 @@ public static class CheckoutModule
         var perIntent = config.GetValue("PaymentHub:Checkout:PostsPerMinutePerIntent", 10);
         services.AddAntiforgery(o =>
         {
-            o.Cookie = new CheckoutCookieBuilder { Name = "ph_af", HttpOnly = true, Path = "/pay" };
+            // Path "/": the job dashboard's forms (and later the admin panel's) are checked with the same tokens.
+            o.Cookie = new CheckoutCookieBuilder { Name = "ph_af", HttpOnly = true, Path = "/" };
             o.FormFieldName = "__af";
             // Anti-forgery would send X-Frame-Options: SAMEORIGIN, breaking iframe mode; framing is decided per page by CSP.
             o.SuppressXFrameOptionsHeader = true;
@@ -46,22 +47,6 @@ public static class CheckoutModule
     /// <summary>The checkout's rate limits, in the pipeline of the checkout's form posts only.</summary>
     public static IApplicationBuilder UseCheckoutRateLimits(this IApplicationBuilder app) =>
         app.UseWhen(IsPaymentPost, branch => branch.UseRateLimiter());
-
-    public static WebApplication MapCheckout(this WebApplication app)
-    {
-        var pay = app.MapGroup("/pay").ExcludeFromDescription();
-        pay.MapGet("/{token}", ShowCheckout.ShowCheckout.Handle);
-        pay.MapPost("/{token}", SubmitPayment.SubmitPayment.Handle);
-        pay.MapPost("/{token}/cancel", CancelCheckout.CancelCheckout.Handle);
-
-        app.MapGet("/api/checkout/{token}", CheckoutData.CheckoutData.Handle)
-            .Produces<Infrastructure.Http.ErrorEnvelope>(StatusCodes.Status404NotFound)
-            .WithTags("Checkout")
-            .WithName("GetCheckoutData")
-            .WithSummary("Checkout data for your own widget")
-            .WithDescription("The hosted checkout's data as JSON; the payment token from payment_url is the only credential.");
-        return app;
-    }
 }
 
 /// <summary>

@@ -1,7 +1,9 @@
+using Carter;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using PaymentHub.Infrastructure.Http;
+using Scalar.AspNetCore;
 
 namespace PaymentHub.Infrastructure.OpenApi;
 
@@ -26,10 +28,22 @@ public static class ApiDocs
             new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ErrorEnvelope), ["application/json"]),
             new ProducesResponseTypeMetadata(StatusCodes.Status500InternalServerError, typeof(ErrorEnvelope), ["application/json"]));
 
-    public static WebApplication MapApiDocs(this WebApplication app)
+    /// <summary>
+    /// The document, and Scalar's reference page at /docs from the script embedded in the
+    /// Scalar.AspNetCore package: no CDN, no web fonts, no telemetry and none of Scalar's hosted AI
+    /// features, so the page works offline; both API-key headers are preselected for "Try it".
+    /// </summary>
+    public static IEndpointRouteBuilder MapApiDocs(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapGet("/docs", ScalarPage.Render).ExcludeFromDescription();
+        app.MapScalarApiReference("/docs", options => options
+            .WithTitle("PaymentHub API reference")
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .AddPreferredSecuritySchemes([PaymentHubDocumentTransformer.ClientIdScheme, PaymentHubDocumentTransformer.ClientSecretScheme])
+            .DisableDefaultFonts()
+            .DisableTelemetry()
+            .DisableAgent()
+            .DisableMcp());
         return app;
     }
 
@@ -54,4 +68,10 @@ public static class ApiDocs
         var name = type.Name[..type.Name.IndexOf('`')];
         return prefix + name + "Of" + string.Join("And", type.GetGenericArguments().Select(Name));
     }
+}
+
+/// <summary>Maps the reference's routes through Carter, like every other endpoint.</summary>
+public sealed class ApiDocsRoutes : ICarterModule
+{
+    public void AddRoutes(IEndpointRouteBuilder app) => app.MapApiDocs();
 }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using PaymentHub.Features.Intents.CreateIntent;
+using PaymentHub.Features.Intents;
 using PaymentHub.Infrastructure.Http;
 
 namespace PaymentHub.Infrastructure.OpenApi;

@@ -1,20 +1,24 @@
-using PaymentHub.Features.Checkout.ShowCheckout;
+using Carter;
+using PaymentHub.Features.Checkout;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Money;
 
-namespace PaymentHub.Features.Checkout.CancelCheckout;
+namespace PaymentHub.Features.Checkout;
 
 /// <summary>POST /pay/{token}/cancel: the customer gives up; the intent is cancelled and, in url mode, they go back to cancel_url.</summary>
-public static class CancelCheckout
+public sealed class CancelCheckout : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapPost("/pay/{token}/cancel", Handle).ExcludeFromDescription();
+
     private const string Message = "Payment cancelled by the customer.";
 
     public static async Task<IResult> Handle(string token, IFormCollection form, Db db, DbWriter writer, Currencies currencies,
         TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        var intent = await ShowCheckout.ShowCheckout.Load(db, currencies, token, ct);
-        if (intent is null) return ShowCheckout.ShowCheckout.NotFound();
+        var intent = await CheckoutFlow.Load(db, currencies, token, ct);
+        if (intent is null) return CheckoutFlow.NotFound();
         if (intent.Status == IntentStatus.RequiresPayment && !intent.IsExpiredAt(clock.GetUtcNow()))
         {
             await writer.WriteAsync(async tx =>
@@ -23,11 +27,11 @@ public static class CancelCheckout
                 return snapshot is not null
                     && await IntentCancellation.CancelAsync(tx, snapshot, IntentStatus.RequiresPayment, Actor.Customer, Message, clock.GetUtcNow());
             }, CancellationToken.None);
-            intent = await ShowCheckout.ShowCheckout.Load(db, currencies, token, ct) ?? intent;
+            intent = await CheckoutFlow.Load(db, currencies, token, ct) ?? intent;
         }
 
         if (intent.Status == IntentStatus.Cancelled && intent.IntegrationType == "url" && intent.CancelUrl is not null)
             return Results.Redirect(Redirects.WithIntent(intent.CancelUrl, intent)!);
-        return ShowCheckout.ShowCheckout.Closed(intent, clock.GetUtcNow())?.Invoke(http) ?? ShowCheckout.ShowCheckout.NotFound();
+        return CheckoutFlow.Closed(intent, clock.GetUtcNow())?.Invoke(http) ?? CheckoutFlow.NotFound();
     }
 }

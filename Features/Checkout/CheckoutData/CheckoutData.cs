@@ -1,3 +1,4 @@
+using Carter;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
@@ -6,14 +7,22 @@ using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 using PaymentHub.Infrastructure.Money;
 
-namespace PaymentHub.Features.Checkout.CheckoutData;
+namespace PaymentHub.Features.Checkout;
 
 /// <summary>
 /// GET /api/checkout/{token}: the checkout page's data as JSON for merchants who build their own
 /// widget (seed 002's widget data). The payment token is the only credential.
 /// </summary>
-public static class CheckoutData
+public sealed class CheckoutData : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapGet("/api/checkout/{token}", Handle)
+            .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound)
+            .WithTags("Checkout")
+            .WithName("GetCheckoutData")
+            .WithSummary("Checkout data for your own widget")
+            .WithDescription("The hosted checkout's data as JSON; the payment token from payment_url is the only credential.");
+
     public sealed record Item(string Name, long Quantity, string Price, string Total);
 
     public sealed record Response(
@@ -25,7 +34,7 @@ public static class CheckoutData
     public static async Task<Results<ApiOk<Response>, ApiError>> Handle(string token, Db db, Currencies currencies, TimeProvider clock,
         ICheckoutGatewayInfo gateways, Settings settings, HttpContext http, CancellationToken ct)
     {
-        var intent = await ShowCheckout.ShowCheckout.Load(db, currencies, token, ct);
+        var intent = await CheckoutFlow.Load(db, currencies, token, ct);
         if (intent is null) return ApiError.NotFound("Payment");
         var gateway = await gateways.ForAsync(intent.MerchantId, intent.Mode, ct);
         var c = intent.Currency;

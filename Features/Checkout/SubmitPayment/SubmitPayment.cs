@@ -1,32 +1,36 @@
+using Carter;
 using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
-using PaymentHub.Features.Checkout.ShowCheckout;
+using PaymentHub.Features.Checkout;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Money;
 
-namespace PaymentHub.Features.Checkout.SubmitPayment;
+namespace PaymentHub.Features.Checkout;
 
 /// <summary>
 /// POST /pay/{token}: the customer's card (or, live, NMI's payment token) pays the intent. The card
 /// exists only in this request's memory; the page never echoes it back.
 /// </summary>
-public static class SubmitPayment
+public sealed class SubmitPayment : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapPost("/pay/{token}", Handle).ExcludeFromDescription();
+
     public sealed record Services(Db Db, Currencies Currencies, TimeProvider Clock, ICheckoutGatewayInfo Gateways,
         IAntiforgery Antiforgery, PaymentService Payments);
 
     public static async Task<IResult> Handle(string token, IFormCollection form, [AsParameters] Services s, HttpContext http, CancellationToken ct)
     {
-        var intent = await ShowCheckout.ShowCheckout.Load(s.Db, s.Currencies, token, ct);
-        if (intent is null) return ShowCheckout.ShowCheckout.NotFound();
+        var intent = await CheckoutFlow.Load(s.Db, s.Currencies, token, ct);
+        if (intent is null) return CheckoutFlow.NotFound();
         var now = s.Clock.GetUtcNow();
-        if (ShowCheckout.ShowCheckout.Closed(intent, now) is { } closed) return closed(http);
+        if (CheckoutFlow.Closed(intent, now) is { } closed) return closed(http);
 
-        var gateway = await ShowCheckout.ShowCheckout.GatewayAsync(s.Gateways, intent, ct);
-        if (gateway is null) return ShowCheckout.ShowCheckout.Unavailable(http, intent);
+        var gateway = await CheckoutFlow.GatewayAsync(s.Gateways, intent, ct);
+        if (gateway is null) return CheckoutFlow.Unavailable(http, intent);
         var name = form["name_on_card"].ToString().Trim();
         var (source, problem) = ReadSource(form, gateway, name, now);
         if (problem is not null)
@@ -37,7 +41,7 @@ public static class SubmitPayment
         var result = await s.Payments.PayAsync(intent.IntentId, source!, customer, ct);
 
         // Re-read: the page shows the state the payment left behind.
-        var after = await ShowCheckout.ShowCheckout.Load(s.Db, s.Currencies, token, ct) ?? intent;
+        var after = await CheckoutFlow.Load(s.Db, s.Currencies, token, ct) ?? intent;
         switch (result)
         {
             case PayResult.Paid when after.IntegrationType == "url" && after.SuccessUrl is not null:
@@ -52,7 +56,7 @@ public static class SubmitPayment
                 return CheckoutPage.Outcome(http, after, "Confirming your payment",
                     "We are confirming your payment with the bank. This page refreshes by itself; please don't pay again.", null, refreshSeconds: 5);
             default:
-                return ShowCheckout.ShowCheckout.Closed(after, now)?.Invoke(http)
+                return CheckoutFlow.Closed(after, now)?.Invoke(http)
                     ?? CheckoutPage.Form(http, s.Antiforgery, after, gateway);
         }
     }

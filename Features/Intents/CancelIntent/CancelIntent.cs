@@ -1,3 +1,4 @@
+using Carter;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments.Contracts;
@@ -5,14 +6,21 @@ using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 
-namespace PaymentHub.Features.Intents.CancelIntent;
+namespace PaymentHub.Features.Intents;
 
 /// <summary>
 /// POST /intents/{intent_id}/cancel: the merchant stops a pending intent (voiding an authorization
 /// when there is one); cancelling a cancelled intent is a no-op.
 /// </summary>
-public static class CancelIntent
+public sealed class CancelIntent : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapPlatform().MapPost("/intents/{intent_id}/cancel", Handle)
+            .WithTags("Intents")
+            .WithName("CancelIntent")
+            .WithSummary("Cancel a payment intent")
+            .WithDescription("Cancels a pending intent. Cancelling a cancelled intent is a no-op.");
+
     public sealed record Response(string IntentId, string Status);
 
     private const string Message = "Payment intent cancelled by the merchant.";

@@ -1,3 +1,4 @@
+using Carter;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
@@ -10,11 +11,20 @@ using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 using PaymentHub.Infrastructure.Money;
 
-namespace PaymentHub.Features.Intents.CreateIntent;
+namespace PaymentHub.Features.Intents;
 
 /// <summary>POST /intents: a payment intent and its checkout link (SPEC §3, seed 001).</summary>
-public static class CreateIntent
+public sealed class CreateIntent : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapPlatform().MapPost("/intents", Handle)
+            .Validate<Request>()
+            .Accepts<Request>("application/json")
+            .WithTags("Intents")
+            .WithName("CreateIntent")
+            .WithSummary("Create a payment intent")
+            .WithDescription("Initializes a payment and returns the hosted checkout link (payment_url).");
+
     public sealed record Request : IBindableFromHttpContext<Request>
     {
         public FlexNumber? Amount { get; init; }

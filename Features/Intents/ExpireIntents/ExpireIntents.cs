@@ -1,22 +1,40 @@
 using System.Text.Json.Nodes;
 using Dapper;
+using Hangfire;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Webhooks.Contracts;
-using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Database;
+using PaymentHub.Infrastructure.Jobs;
 
-namespace PaymentHub.Features.Intents.ExpireIntents;
+namespace PaymentHub.Features.Intents;
 
-/// <summary>Moves unpaid intents past their expires_at to expired (SPEC §3), with log row and <c>payment.expired</c>.</summary>
-public sealed class IntentExpiry(DbWriter writer, TimeProvider clock)
+/// <summary>
+/// Recurring job: moves unpaid intents past their expires_at to expired, each with its log row and
+/// <c>payment.expired</c> event, in batches. The intents table says what is due, so a run that was
+/// missed (a restart) is made up by the next one, and running twice expires nothing twice.
+/// </summary>
+[DisableConcurrentExecution(timeoutInSeconds: 60)]
+[AutomaticRetry(Attempts = 0)]
+public sealed class ExpireIntents(DbWriter writer, TimeProvider clock) : IRecurringJob
 {
+    public const string JobId = "expire-intents";
+    public const int Batch = 200;
+    // A run ends after this many full batches; the next run takes the rest.
+    private const int MaxBatchesPerRun = 50;
+
     private const string DueSql = """
         SELECT id FROM intents
         WHERE status = 'requires_payment' AND expires_at <= @Now
         ORDER BY expires_at LIMIT @Batch
         """;
 
-    /// <summary>Expires up to <paramref name="batch"/> intents; returns how many.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        for (var i = 0; i < MaxBatchesPerRun && !ct.IsCancellationRequested; i++)
+            if (await ExpireAsync(Batch) < Batch) return;
+    }
+
+    /// <summary>Expires up to <paramref name="batch"/> intents in one transaction; returns how many were due.</summary>
     public Task<int> ExpireAsync(int batch) => writer.WriteAsync(async tx =>
     {
         var now = clock.GetUtcNow();
@@ -36,18 +54,4 @@ public sealed class IntentExpiry(DbWriter writer, TimeProvider clock)
         }
         return due.Count;
     });
-}
-
-/// <summary>Runs <see cref="IntentExpiry"/> every <c>PaymentHub:ExpireIntervalSeconds</c> (default 60; 0 turns it off).</summary>
-internal sealed class IntentExpirySweep(IntentExpiry expiry, IConfiguration config, ILogger<IntentExpirySweep> logger)
-    : PeriodicSweep(config, "ExpireIntervalSeconds", 60, logger)
-{
-    private const int Batch = 200;
-
-    protected override async Task RunOnceAsync(CancellationToken ct)
-    {
-        int expired;
-        do expired = await expiry.ExpireAsync(Batch);
-        while (expired == Batch && !ct.IsCancellationRequested);
-    }
 }

@@ -1,12 +1,19 @@
+using Carter;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Http;
 
-namespace PaymentHub.Features.Intents.GetIntentByReference;
+namespace PaymentHub.Features.Intents;
 
 /// <summary>GET /intents/reference/{reference_id}: the same intent, found by the merchant's own reference.</summary>
-public static class GetIntentByReference
+public sealed class GetIntentByReference : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapPlatform().MapGet("/intents/reference/{reference_id}", Handle)
+            .WithTags("Intents")
+            .WithName("GetIntentByReference")
+            .WithSummary("Get a payment intent by your reference_id");
+
     public static Results<ApiOk<IntentView>, ApiError> Handle(
         [FromRoute(Name = "reference_id")] string referenceId, Caller caller, [AsParameters] IntentReads s, HttpContext http)
     {

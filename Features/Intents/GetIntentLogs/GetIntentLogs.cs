@@ -1,3 +1,4 @@
+using Carter;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Infrastructure;
@@ -5,11 +6,17 @@ using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 
-namespace PaymentHub.Features.Intents.GetIntentLogs;
+namespace PaymentHub.Features.Intents;
 
 /// <summary>GET /intents/{intent_id}/logs: what happened to the intent, newest first (seed 002's logs).</summary>
-public static class GetIntentLogs
+public sealed class GetIntentLogs : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapPlatform().MapGet("/intents/{intent_id}/logs", Handle)
+            .WithTags("Intents")
+            .WithName("GetIntentLogs")
+            .WithSummary("List an intent's event log");
+
     public sealed record LogView(long Id, string EventType, string Message, string ActorType, string CreatedAt);
 
     private sealed record LogRow(long Id, string EventType, string Message, string ActorType, long CreatedAt);

@@ -1,3 +1,4 @@
+using Carter;
 using System.Globalization;
 using System.Text;
 using Dapper;
@@ -6,11 +7,18 @@ using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Http;
 
-namespace PaymentHub.Features.Intents.ListIntents;
+namespace PaymentHub.Features.Intents;
 
 /// <summary>GET /intents: the caller's intents, newest first, filtered and paginated.</summary>
-public static class ListIntents
+public sealed class ListIntents : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapPlatform().MapGet("/intents", Handle)
+            .WithTags("Intents")
+            .WithName("ListIntents")
+            .WithSummary("List payment intents")
+            .WithDescription("Newest first, filtered by status, type, customer_ref_id, email and creation time.");
+
     public sealed record Query(
         string? Status, string? Type,
         [FromQuery(Name = "customer_ref_id")] string? CustomerRefId,

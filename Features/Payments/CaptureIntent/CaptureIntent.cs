@@ -1,3 +1,4 @@
+using Carter;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -11,14 +12,22 @@ using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 using PaymentHub.Infrastructure.Money;
 
-namespace PaymentHub.Features.Payments.CaptureIntent;
+namespace PaymentHub.Features.Payments;
 
 /// <summary>
 /// POST /intents/{intent_id}/capture: takes an authorized (capture_method manual) payment, in full or
 /// a smaller amount, never more (seed 003's "finalize a frozen payment").
 /// </summary>
-public static class CaptureIntent
+public sealed class CaptureIntent : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapPlatform().MapPost("/intents/{intent_id}/capture", Handle)
+            .Accepts<Request>("application/json")
+            .WithTags("Intents")
+            .WithName("CaptureIntent")
+            .WithSummary("Capture an authorized payment")
+            .WithDescription("For capture_method manual: takes the authorized amount, or a smaller amount given in the body.");
+
     public sealed record Request : IBindableFromHttpContext<Request>
     {
         public FlexNumber? Amount { get; init; }

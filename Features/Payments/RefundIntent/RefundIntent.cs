@@ -1,3 +1,4 @@
+using Carter;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -12,14 +13,22 @@ using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 using PaymentHub.Infrastructure.Money;
 
-namespace PaymentHub.Features.Payments.RefundIntent;
+namespace PaymentHub.Features.Payments;
 
 /// <summary>
 /// POST /intents/{intent_id}/refunds: gives back all or part of a succeeded charge. The refundable
 /// balance is reserved before the gateway is called, so two refunds at once can never exceed it.
 /// </summary>
-public static class RefundIntent
+public sealed class RefundIntent : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapPlatform().MapPost("/intents/{intent_id}/refunds", Handle)
+            .Accepts<Request>("application/json")
+            .WithTags("Intents")
+            .WithName("RefundIntent")
+            .WithSummary("Refund a payment")
+            .WithDescription("Refunds a succeeded charge in full (no amount) or in part; never more than was captured in total.");
+
     public sealed record Request : IBindableFromHttpContext<Request>
     {
         public FlexNumber? Amount { get; init; }

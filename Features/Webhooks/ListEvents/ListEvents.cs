@@ -1,3 +1,4 @@
+using Carter;
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -6,14 +7,21 @@ using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 
-namespace PaymentHub.Features.Webhooks.ListEvents;
+namespace PaymentHub.Features.Webhooks;
 
 /// <summary>
 /// GET /events: the webhook events emitted for the caller's merchant and mode, newest first, for
 /// reconciliation and replay. Each item carries the payload exactly as it is (or will be) delivered.
 /// </summary>
-public static class ListEvents
+public sealed class ListEvents : ICarterModule
 {
+    public void AddRoutes(IEndpointRouteBuilder app) =>
+        app.MapPlatform().MapGet("/events", Handle)
+            .WithTags("Events")
+            .WithName("ListEvents")
+            .WithSummary("List webhook events")
+            .WithDescription("The events emitted for your merchant and mode, newest first; filter by type and intent_id.");
+
     public sealed record EventView(string Id, string Type, string? IntentId, string? SubscriptionId, JsonElement Payload, string CreatedAt);
 
     private sealed record Row(string Id, string Type, string? IntentId, string? SubscriptionId, string Payload, long CreatedAt);

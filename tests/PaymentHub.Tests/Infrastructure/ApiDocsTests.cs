@@ -189,23 +189,25 @@ public sealed partial class ApiDocsTests(PaymentHubFactory app) : IClassFixture<
     }
 
     [Fact]
-    public async Task DocsPage_RendersScalar_PointingAtTheDocument()
+    public async Task DocsPage_RendersScalar_FromThePackage_WithNothingFromOtherHosts()
     {
         var response = await app.CreateClient().GetAsync("/docs");
         var html = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("""<script id="api-reference" data-url="/openapi/v1.json" """, html);
+        Assert.Contains("""<script src="scalar.js"></script>""", html);
+        Assert.Contains("\"url\":\"openapi/v1.json\"", html);
+        // Offline: no CDN script, no web fonts, no telemetry, no hosted AI agent.
+        Assert.DoesNotContain("http://", html);
+        Assert.DoesNotContain("https://", html);
+        Assert.Contains("\"withDefaultFonts\":false", html);
+        Assert.Contains("\"telemetry\":false", html);
+        Assert.Contains("\"agent\":{\"disabled\":true}", html);
 
-        var local = app.Services.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider.GetFileInfo("scalar/standalone.js").Exists;
-        var src = local ? "/scalar/standalone.js" : "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.72.1";
-        Assert.Contains($"""<script src="{src}"></script>""", html);
-        if (local)
-        {
-            var bundle = await app.CreateClient().GetAsync(src);
-            Assert.Equal(HttpStatusCode.OK, bundle.StatusCode);
-        }
+        var bundle = await app.CreateClient().GetAsync("/docs/scalar.js");
+        Assert.Equal(HttpStatusCode.OK, bundle.StatusCode);
+        Assert.True((await bundle.Content.ReadAsByteArrayAsync()).Length > 1_000_000, "the embedded Scalar bundle is served");
     }
 
     [GeneratedRegex(@"\{([^}:?]+)")]

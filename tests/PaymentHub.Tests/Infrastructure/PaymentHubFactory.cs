@@ -33,7 +33,9 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
         builder.UseSetting("PAYMENTHUB_PUBLIC_URL", "https://pay.example.test");
         // Every test client shares one address; the per-intent limit is what tests exercise.
         builder.UseSetting("PaymentHub:Checkout:PostsPerMinutePerAddress", "100000");
-        // Tests move the clock; background sweeps run only where a test asks for them.
+        // Tests move the clock; background jobs run only where a test asks for them (a Hangfire
+        // server per host would also cost every test class its threads).
+        builder.UseSetting("PaymentHub:Jobs:Server", "false");
         builder.UseSetting("PaymentHub:ExpireIntervalSeconds", "0");
         builder.UseSetting("PaymentHub:SettleIntervalSeconds", "0");
         builder.UseSetting("PaymentHub:IdempotencyPurgeIntervalSeconds", "0");

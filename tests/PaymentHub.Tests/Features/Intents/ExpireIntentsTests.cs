@@ -1,24 +1,25 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using PaymentHub.Features.Intents.ExpireIntents;
+using PaymentHub.Features.Intents;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Features.Intents;
 
 public sealed class ExpireIntentsTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
 {
-    /// <summary>The background sweep on, every second.</summary>
+    /// <summary>A Hangfire server in the app, with the expiry job every second.</summary>
     public sealed class SweepingFactory : PaymentHubFactory
     {
         protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
+            builder.UseSetting("PaymentHub:Jobs:Server", "true");
             builder.UseSetting("PaymentHub:ExpireIntervalSeconds", "1");
         }
     }
 
     [Fact]
-    public async Task ExpirySweep_RunsInTheBackground()
+    public async Task ExpiryJob_RunsOnTheAppsHangfireServer()
     {
         await using var sweeping = new SweepingFactory();
         var api = sweeping.Api();
@@ -42,7 +43,7 @@ public sealed class ExpireIntentsTests(PaymentHubFactory app) : IClassFixture<Pa
         var later = await api.CreateIntentIdAsync(new IntentBuilder().With("expires_in_minutes", 60));
         var cancelled = await api.CreateIntentIdAsync(new IntentBuilder().With("expires_in_minutes", 5));
         await api.CancelAsync(cancelled);
-        var expiry = app.Services.GetRequiredService<IntentExpiry>();
+        var expiry = app.Services.GetRequiredService<ExpireIntents>();
 
         Assert.Equal(0, await expiry.ExpireAsync(100));
         app.Clock.Advance(TimeSpan.FromMinutes(6));
