@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments.Contracts;
 using PaymentHub.Features.Subscriptions.Contracts;
 using PaymentHub.Infrastructure;
@@ -47,11 +48,9 @@ public sealed record IntentRow
         """;
 }
 
-public sealed record IntentItemRow(string IntentId, long Position, string Name, long Quantity, long Price);
-
 public sealed record ItemView(string Name, long Quantity, string Price);
 
-/// <summary>A charge attempt as the API shows it (seed 000's <c>charges</c>).</summary>
+/// <summary>A charge attempt as the API shows it in an intent's <c>charges</c> history.</summary>
 public sealed record ChargeView(long Id, string Status, string Amount, string AmountCaptured, string AmountRefunded,
     string? GatewayTransactionId, string? FailureCode, string? FailureMessage, string? CardBrand, string? CardLast4,
     string? CardExpiry, string CreatedAt);
@@ -98,18 +97,12 @@ public static class IntentQueries
 {
     private const string ByIdSql = $"SELECT {IntentRow.Columns} FROM intents WHERE id = @Value AND merchant_id = @MerchantId AND mode = @Mode";
     private const string ByReferenceSql = $"SELECT {IntentRow.Columns} FROM intents WHERE reference_id = @Value AND merchant_id = @MerchantId AND mode = @Mode";
-    private const string ItemsSql = """
-        SELECT intent_id AS IntentId, position AS Position, name AS Name, quantity AS Quantity, price AS Price
-        FROM intent_items WHERE intent_id IN @Ids ORDER BY intent_id, position
-        """;
-
     public static async Task<IReadOnlyList<IntentView>> ViewsAsync(SqliteConnection c, IReadOnlyList<IntentRow> rows,
         Currencies currencies, string publicBase, CancellationToken ct)
     {
         if (rows.Count == 0) return [];
         var ids = rows.Select(r => r.Id).ToArray();
-        var items = (await c.QueryAsync<IntentItemRow>(new CommandDefinition(ItemsSql, new { Ids = ids }, cancellationToken: ct)))
-            .ToLookup(i => i.IntentId);
+        var items = await IntentItems.ForIntentsAsync(c, ids, ct);
         var charges = await ChargeReads.ForIntentsAsync(c, ids, ct);
         var subscriptions = await SubscriptionReads.ForIntentsAsync(c, ids, ct);
         return rows.Select(r =>
@@ -120,11 +113,6 @@ public static class IntentQueries
         }).ToList();
     }
 
-    private const string ItemsOfOneSql = """
-        SELECT intent_id AS IntentId, position AS Position, name AS Name, quantity AS Quantity, price AS Price
-        FROM intent_items WHERE intent_id = @IntentId ORDER BY position
-        """;
-
     /// <summary>One intent with its items, charges and subscription, on prepared statements (the GET hot path).</summary>
     public static IntentView? FindView(ReadSession s, Caller caller, bool byReference, string value, Currencies currencies, string publicBase)
     {
@@ -132,7 +120,7 @@ public static class IntentQueries
             ("Value", value), ("MerchantId", caller.MerchantId), ("Mode", caller.Mode));
         if (row is null) return null;
         var exponent = currencies.Get(row.Currency).Exponent;
-        var items = s.List<IntentItemRow>(ItemsOfOneSql, ("IntentId", row.Id));
+        var items = IntentItems.ForIntent(s, row.Id);
         var charges = ChargeReads.ForIntent(s, row.Id).Select(c => ChargeViewOf(c, exponent)).ToList();
         var subscription = SubscriptionReads.ForIntent(s, row.Id) is { } sub ? SubscriptionViewOf(sub, exponent) : null;
         return View(row, items, charges, subscription, currencies, publicBase);

@@ -39,10 +39,11 @@ public static class JobsSetup
             MaxExpirationTime = TimeSpan.FromHours(1),
         }));
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        services.AddHangfire(c => c
+        services.AddHangfire((sp, c) => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>())));
 
         if (config.GetValue("PaymentHub:Jobs:Server", true))
         {
@@ -81,6 +82,34 @@ public static class JobsSetup
         if (seconds < 3600) return seconds / 60 == 1 ? "* * * * *" : $"*/{N(seconds / 60)} * * * *";
         if (seconds < 86_400) return seconds / 3600 == 1 ? "0 * * * *" : $"0 */{N(seconds / 3600)} * * *";
         return "0 0 * * *";
+    }
+}
+
+/// <summary>
+/// Hangfire's log provider is process-wide: the last host to start sets it. When that host stops
+/// (tests start and stop many in one process) its logger factory is disposed, and Hangfire would
+/// throw while creating a logger for another host's dashboard or server. Loggers of a stopped host
+/// log nothing instead.
+/// </summary>
+internal sealed class HostLogProvider(ILoggerFactory factory) : Hangfire.Logging.ILogProvider
+{
+    private readonly AspNetCoreLogProvider _inner = new(factory);
+
+    public Hangfire.Logging.ILog GetLogger(string name)
+    {
+        try
+        {
+            return _inner.GetLogger(name);
+        }
+        catch (ObjectDisposedException)
+        {
+            return new Silent();
+        }
+    }
+
+    private sealed class Silent : Hangfire.Logging.ILog
+    {
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
     }
 }
 

@@ -28,6 +28,9 @@ internal sealed class PlatformOperationTransformer : IOpenApiOperationTransforme
         var hasRouteId = description.ParameterDescriptions.Any(p => p.Source.Id == "Path")
             || (description.RelativePath?.Contains('{') ?? false);
         var returns = ResultTypes(metadata.OfType<MethodInfo>().FirstOrDefault()?.ReturnType);
+        // A request validator (Validate<T>) or a handler that returns 422 itself.
+        var validated = returns.Contains(typeof(ApiValidationError))
+            || metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>().Any(m => m.StatusCode == StatusCodes.Status422UnprocessableEntity);
 
         AddSecurity(operation, context.Document);
         NameQueryParameters(operation);
@@ -53,9 +56,11 @@ internal sealed class PlatformOperationTransformer : IOpenApiOperationTransforme
             Respond(operation, 422, "Validation failed, field by field; or the Idempotency-Key was already used with a different body.",
                 validation, ApiExamples.Validation());
         else if (isPost)
-            Respond(operation, 422, "The Idempotency-Key was already used with a different body.", validation,
+            Respond(operation, 422, validated
+                    ? "Validation failed, field by field; or the Idempotency-Key was already used with a different body."
+                    : "The Idempotency-Key was already used with a different body.", validation,
                 ApiExamples.Validation("idempotency_key", $"The {IdempotencyFilter.Header} has already been used with a different request; use a new key for a new request."));
-        else if (returns.Contains(typeof(ApiValidationError)))
+        else if (validated)
             Respond(operation, 422, "A query parameter is invalid.", validation,
                 ApiExamples.Validation("per_page", "The per page must be an integer between 1 and 100."));
         Respond(operation, 500, "Something went wrong on our end; the message holds the correlation id.", error,

@@ -38,13 +38,11 @@ public static class CheckoutIntents
         WHERE i.payment_token = @Token
         """;
 
-    private const string ItemsSql = "SELECT name AS Name, quantity AS Quantity, price AS Price FROM intent_items WHERE intent_id = @IntentId ORDER BY position";
-
     public static async Task<CheckoutIntent?> FindByTokenAsync(SqliteConnection c, string token, Currencies currencies, CancellationToken ct)
     {
         var r = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(Sql, new { Token = token }, cancellationToken: ct));
         if (r is null) return null;
-        var items = (await c.QueryAsync<CheckoutItem>(new CommandDefinition(ItemsSql, new { r.IntentId }, cancellationToken: ct))).ToList();
+        var items = (await IntentItems.ForIntentAsync(c, r.IntentId, ct)).Select(i => new CheckoutItem(i.Name, i.Quantity, i.Price)).ToList();
         return new CheckoutIntent(r.IntentId, r.MerchantId, r.MerchantName, r.Mode, r.ReferenceId, r.Status, r.IntentType,
             r.IntervalDays, r.Amount, r.Tax, r.Discount, currencies.Get(r.Currency), r.Email, r.Name, r.IntegrationType,
             r.SuccessUrl, r.CancelUrl, r.FailUrl, r.CaptureMethod, r.ExpiresAt, r.AllowedOrigins, items);

@@ -28,7 +28,7 @@ public static class IntentLog
     }
 }
 
-/// <summary>The states of SPEC §3's life cycle.</summary>
+/// <summary>The states of an intent's life cycle (docs/api.md, "Intent life cycle").</summary>
 public static class IntentStatus
 {
     public const string RequiresPayment = "requires_payment";

@@ -13,7 +13,7 @@ using PaymentHub.Infrastructure.Money;
 
 namespace PaymentHub.Features.Intents;
 
-/// <summary>POST /intents: a payment intent and its checkout link (SPEC §3, seed 001).</summary>
+/// <summary>POST /intents: a payment intent and its hosted checkout link (docs/api.md, "Create an intent").</summary>
 public sealed class CreateIntent : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app) =>

@@ -1,5 +1,6 @@
 using Carter;
 using Dapper;
+using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
@@ -8,11 +9,12 @@ using PaymentHub.Infrastructure.Http;
 
 namespace PaymentHub.Features.Intents;
 
-/// <summary>GET /intents/{intent_id}/logs: what happened to the intent, newest first (seed 002's logs).</summary>
+/// <summary>GET /intents/{intent_id}/logs: what happened to the intent and who did it, newest first.</summary>
 public sealed class GetIntentLogs : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPlatform().MapGet("/intents/{intent_id}/logs", Handle)
+            .Validate<Query>()
             .WithTags("Intents")
             .WithName("GetIntentLogs")
             .WithSummary("List an intent's event log");
@@ -29,13 +31,20 @@ public sealed class GetIntentLogs : ICarterModule
         ORDER BY id DESC LIMIT @Limit OFFSET @Offset
         """;
 
-    public static async Task<Results<ApiOk<Paged<LogView>>, ApiError, ApiValidationError>> Handle(
-        [FromRoute(Name = "intent_id")] string intentId, string? page, [FromQuery(Name = "per_page")] string? perPage, Caller caller, Db db, CancellationToken ct)
-    {
-        var errors = new Dictionary<string, string[]>();
-        var paging = Paging.Read(page, perPage, errors);
-        if (errors.Count > 0) return new ApiValidationError(errors);
+    public sealed record Query(
+        [FromRoute(Name = "intent_id")] string IntentId,
+        string? Page,
+        [FromQuery(Name = "per_page")] string? PerPage) : IPagedQuery;
 
+    public sealed class Validator : AbstractValidator<Query>
+    {
+        public Validator() => this.RulesForPaging();
+    }
+
+    public static async Task<Results<ApiOk<Paged<LogView>>, ApiError>> Handle([AsParameters] Query query, Caller caller, Db db, CancellationToken ct)
+    {
+        var paging = Paging.Of(query);
+        var intentId = query.IntentId;
         await using var connection = await db.OpenReadAsync(ct);
         var owned = await connection.ExecuteScalarAsync<long>(new CommandDefinition(OwnedSql,
             new { IntentId = intentId, caller.MerchantId, caller.Mode }, cancellationToken: ct));

@@ -2,6 +2,7 @@ using Carter;
 using System.Globalization;
 using System.Text;
 using Dapper;
+using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Infrastructure.Auth;
@@ -14,6 +15,7 @@ public sealed class ListIntents : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPlatform().MapGet("/intents", Handle)
+            .Validate<Query>()
             .WithTags("Intents")
             .WithName("ListIntents")
             .WithSummary("List payment intents")
@@ -26,67 +28,60 @@ public sealed class ListIntents : ICarterModule
         [FromQuery(Name = "created_from")] string? CreatedFrom,
         [FromQuery(Name = "created_to")] string? CreatedTo,
         string? Page,
-        [FromQuery(Name = "per_page")] string? PerPage);
+        [FromQuery(Name = "per_page")] string? PerPage) : IPagedQuery;
 
-    private sealed record Filter(string Sql, DynamicParameters Parameters, Paging Paging);
-
-    public static async Task<Results<ApiOk<Paged<IntentView>>, ApiValidationError>> Handle(
-        [AsParameters] Query query, Caller caller, [AsParameters] IntentReads s, HttpContext http, CancellationToken ct)
+    public sealed class Validator : AbstractValidator<Query>
     {
-        var errors = new Dictionary<string, string[]>();
-        var filter = BuildFilter(query, caller, errors);
-        if (errors.Count > 0) return new ApiValidationError(errors);
-
-        await using var connection = await s.Db.OpenReadAsync(ct);
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT COUNT(*) FROM intents WHERE {filter.Sql}", filter.Parameters, cancellationToken: ct));
-        filter.Parameters.Add("Limit", filter.Paging.PerPage);
-        filter.Parameters.Add("Offset", filter.Paging.Offset);
-        var rows = (await connection.QueryAsync<IntentRow>(new CommandDefinition(
-            $"SELECT {IntentRow.Columns} FROM intents WHERE {filter.Sql} ORDER BY created_at DESC, id DESC LIMIT @Limit OFFSET @Offset",
-            filter.Parameters, cancellationToken: ct))).ToList();
-        var items = await IntentQueries.ViewsAsync(connection, rows, s.Currencies, s.Settings.PublicBase(http.Request), ct);
-        return new ApiOk<Paged<IntentView>>(new Paged<IntentView>(items, filter.Paging.Page, filter.Paging.PerPage, total));
+        public Validator()
+        {
+            RuleFor(q => q.Status).Must(s => s is null || IntentStatus.All.Contains(s))
+                .WithMessage($"The selected status is invalid. Use one of: {string.Join(", ", IntentStatus.All)}.");
+            RuleFor(q => q.Type).Must(t => t is null or "one_time" or "recurring")
+                .WithMessage("The selected type is invalid. Use one_time or recurring.");
+            RuleFor(q => q.CustomerRefId).MaximumLength(100).WithMessage(Messages.MaxChars(100));
+            RuleFor(q => q.Email).MaximumLength(255).WithMessage(Messages.MaxChars(255));
+            RuleFor(q => q.CreatedFrom).Must(t => t is null || ParseTime(t, endOfDay: false) is not null)
+                .WithMessage("The created from is not a valid date (use ISO 8601, e.g. 2026-01-31 or 2026-01-31T12:00:00Z).");
+            RuleFor(q => q.CreatedTo).Must(t => t is null || ParseTime(t, endOfDay: true) is not null)
+                .WithMessage("The created to is not a valid date (use ISO 8601, e.g. 2026-01-31 or 2026-01-31T12:00:00Z).");
+            this.RulesForPaging();
+        }
     }
 
-    private static Filter BuildFilter(Query q, Caller caller, Dictionary<string, string[]> errors)
+    public static async Task<ApiOk<Paged<IntentView>>> Handle(
+        [AsParameters] Query query, Caller caller, [AsParameters] IntentReads s, HttpContext http, CancellationToken ct)
+    {
+        var (where, parameters) = Filter(query, caller);
+        var paging = Paging.Of(query);
+        await using var connection = await s.Db.OpenReadAsync(ct);
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM intents WHERE {where}", parameters, cancellationToken: ct));
+        parameters.Add("Limit", paging.PerPage);
+        parameters.Add("Offset", paging.Offset);
+        var rows = (await connection.QueryAsync<IntentRow>(new CommandDefinition(
+            $"SELECT {IntentRow.Columns} FROM intents WHERE {where} ORDER BY created_at DESC, id DESC LIMIT @Limit OFFSET @Offset",
+            parameters, cancellationToken: ct))).ToList();
+        var items = await IntentQueries.ViewsAsync(connection, rows, s.Currencies, s.Settings.PublicBase(http.Request), ct);
+        return new ApiOk<Paged<IntentView>>(new Paged<IntentView>(items, paging.Page, paging.PerPage, total));
+    }
+
+    /// <summary>The WHERE clause of a validated query, always scoped to the caller's merchant and mode.</summary>
+    private static (string Sql, DynamicParameters Parameters) Filter(Query q, Caller caller)
     {
         var sql = new StringBuilder("merchant_id = @MerchantId AND mode = @Mode");
         var p = new DynamicParameters(new { caller.MerchantId, caller.Mode });
-
-        if (q.Status is not null)
+        void And(string condition, string name, object value)
         {
-            if (!IntentStatus.All.Contains(q.Status)) errors["status"] = [$"The selected status is invalid. Use one of: {string.Join(", ", IntentStatus.All)}."];
-            sql.Append(" AND status = @Status");
-            p.Add("Status", q.Status);
+            sql.Append(" AND ").Append(condition);
+            p.Add(name, value);
         }
-        if (q.Type is not null)
-        {
-            if (q.Type is not ("one_time" or "recurring")) errors["type"] = ["The selected type is invalid. Use one_time or recurring."];
-            sql.Append(" AND intent_type = @Type");
-            p.Add("Type", q.Type);
-        }
-        if (q.CustomerRefId is not null)
-        {
-            sql.Append(" AND customer_ref_id = @CustomerRefId");
-            p.Add("CustomerRefId", q.CustomerRefId);
-        }
-        if (q.Email is not null)
-        {
-            sql.Append(" AND email = @Email");
-            p.Add("Email", q.Email);
-        }
-        if (q.CreatedFrom is not null)
-        {
-            if (ParseTime(q.CreatedFrom, endOfDay: false) is { } from) { sql.Append(" AND created_at >= @From"); p.Add("From", from); }
-            else errors["created_from"] = ["The created from is not a valid date (use ISO 8601, e.g. 2026-01-31 or 2026-01-31T12:00:00Z)."];
-        }
-        if (q.CreatedTo is not null)
-        {
-            if (ParseTime(q.CreatedTo, endOfDay: true) is { } to) { sql.Append(" AND created_at < @To"); p.Add("To", to); }
-            else errors["created_to"] = ["The created to is not a valid date (use ISO 8601, e.g. 2026-01-31 or 2026-01-31T12:00:00Z)."];
-        }
-        return new Filter(sql.ToString(), p, Paging.Read(q.Page, q.PerPage, errors));
+        if (q.Status is not null) And("status = @Status", "Status", q.Status);
+        if (q.Type is not null) And("intent_type = @Type", "Type", q.Type);
+        if (q.CustomerRefId is not null) And("customer_ref_id = @CustomerRefId", "CustomerRefId", q.CustomerRefId);
+        if (q.Email is not null) And("email = @Email", "Email", q.Email);
+        if (q.CreatedFrom is not null) And("created_at >= @From", "From", ParseTime(q.CreatedFrom, endOfDay: false)!);
+        if (q.CreatedTo is not null) And("created_at < @To", "To", ParseTime(q.CreatedTo, endOfDay: true)!);
+        return (sql.ToString(), p);
     }
 
     /// <summary>Unix ms for an ISO 8601 date or time; a bare date as created_to includes that whole day.</summary>

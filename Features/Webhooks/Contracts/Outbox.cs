@@ -5,7 +5,7 @@ using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Webhooks.Contracts;
 
-/// <summary>An event to tell the merchant about; the fields are flat in the payload, as seed 001 shows.</summary>
+/// <summary>An event to tell the merchant about; its fields sit at the top level of the payload, beside event, event_id, created_at and livemode.</summary>
 public sealed record WebhookEvent(string MerchantId, string Mode, string Type, string? IntentId, string? SubscriptionId, JsonObject Fields);
 
 /// <summary>The webhook outbox. Emit inside the transaction of the change the event reports.</summary>

@@ -1,6 +1,7 @@
 using Carter;
 using System.Text.Json;
 using Dapper;
+using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
@@ -17,6 +18,7 @@ public sealed class ListEvents : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPlatform().MapGet("/events", Handle)
+            .Validate<Query>()
             .WithTags("Events")
             .WithName("ListEvents")
             .WithSummary("List webhook events")
@@ -37,15 +39,26 @@ public sealed class ListEvents : ICarterModule
         ORDER BY seq DESC LIMIT @Limit OFFSET @Offset
         """;
 
-    public static async Task<Results<ApiOk<Paged<EventView>>, ApiValidationError>> Handle(
-        string? type, [FromQuery(Name = "intent_id")] string? intentId, string? page, [FromQuery(Name = "per_page")] string? perPage,
-        Caller caller, Db db, CancellationToken ct)
-    {
-        var errors = new Dictionary<string, string[]>();
-        var paging = Paging.Read(page, perPage, errors);
-        if (type is { Length: > 100 }) errors["type"] = ["The type must not be greater than 100 characters."];
-        if (errors.Count > 0) return new ApiValidationError(errors);
+    public sealed record Query(
+        string? Type,
+        [FromQuery(Name = "intent_id")] string? IntentId,
+        string? Page,
+        [FromQuery(Name = "per_page")] string? PerPage) : IPagedQuery;
 
+    public sealed class Validator : AbstractValidator<Query>
+    {
+        public Validator()
+        {
+            RuleFor(q => q.Type).MaximumLength(100).WithMessage(Messages.MaxChars(100));
+            RuleFor(q => q.IntentId).MaximumLength(100).WithMessage(Messages.MaxChars(100));
+            this.RulesForPaging();
+        }
+    }
+
+    public static async Task<ApiOk<Paged<EventView>>> Handle([AsParameters] Query query, Caller caller, Db db, CancellationToken ct)
+    {
+        var paging = Paging.Of(query);
+        var (type, intentId) = (query.Type, query.IntentId);
         var args = new { caller.MerchantId, caller.Mode, Type = type, IntentId = intentId, Limit = paging.PerPage, paging.Offset };
         await using var connection = await db.OpenReadAsync(ct);
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSql, args, cancellationToken: ct));

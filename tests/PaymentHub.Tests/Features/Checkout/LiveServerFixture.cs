@@ -10,7 +10,7 @@ namespace PaymentHub.Tests.Features.Checkout;
 /// WebApplicationFactory's in-memory server. Same settings and movable clock as
 /// <see cref="PaymentHubFactory"/>; payment_url points at this server.
 /// </summary>
-public sealed class LiveServerFixture : PaymentHubFactory
+public class LiveServerFixture : PaymentHubFactory
 {
     public LiveServerFixture()
     {

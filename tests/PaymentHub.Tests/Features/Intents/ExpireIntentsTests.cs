@@ -66,4 +66,27 @@ public sealed class ExpireIntentsTests(PaymentHubFactory app) : IClassFixture<Pa
         var cancel = await api.CancelAsync(due);
         Assert.Equal(System.Net.HttpStatusCode.Conflict, cancel.StatusCode);
     }
+
+    [Fact]
+    public async Task ExpiryJob_Run_WorksThroughMoreThanOneBatch()
+    {
+        var api = await app.NewMerchantApiAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < ExpireIntents.Batch + 20; i++)
+            ids.Add(await api.CreateIntentIdAsync(new IntentBuilder().With("expires_in_minutes", 5)));
+        app.Clock.Advance(TimeSpan.FromMinutes(6));
+        try
+        {
+            await app.Services.GetRequiredService<ExpireIntents>().RunAsync(CancellationToken.None);
+        }
+        finally
+        {
+            app.Clock.Advance(TimeSpan.FromMinutes(-6));
+        }
+
+        var expired = app.Scalar<long>($"SELECT COUNT(*) FROM intents WHERE status = 'expired' AND id IN ({string.Join(',', ids.Select(id => $"'{id}'"))})");
+        Assert.Equal(ids.Count, expired);
+        Assert.Equal(ids.Count, app.Scalar<long>(
+            $"SELECT COUNT(*) FROM events WHERE type = 'payment.expired' AND intent_id IN ({string.Join(',', ids.Select(id => $"'{id}'"))})"));
+    }
 }
