@@ -1,6 +1,6 @@
 namespace PaymentHub.Infrastructure.Http;
 
-/// <summary>A page of a listing, as seed 002 shapes it.</summary>
+/// <summary>A page of a listing: its items, the page number and size asked for, and how many match in all.</summary>
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PerPage, long Total);
 
 /// <summary>page (from 1) and per_page (1..100, default 10) from the query string.</summary>
