@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace PaymentHub.Infrastructure;
 
-/// <summary>How times leave the API: ISO 8601 in UTC, microseconds as seed 001 shows them.</summary>
+/// <summary>How times leave the API: ISO 8601 in UTC with six fractional digits, the form the API's existing clients parse.</summary>
 public static class Formats
 {
     public static string Timestamp(DateTimeOffset t) =>

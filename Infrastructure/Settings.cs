@@ -2,7 +2,8 @@ namespace PaymentHub.Infrastructure;
 
 /// <summary>
 /// What operators set, from appsettings.json ("PaymentHub" section) or the PAYMENTHUB_* environment
-/// variables of SPEC §9, the variables winning.
+/// variables, the variables winning: scripts and containers set variables, so they must not be
+/// overridden by a file baked into the build. docs/operations.md lists every setting.
 /// </summary>
 public sealed record Settings
 {

@@ -5,13 +5,13 @@ using Microsoft.Extensions.Options;
 
 namespace PaymentHub.Infrastructure.Http;
 
-/// <summary>The success envelope of seed 001: <c>{"success": true, "data": {...}}</c>.</summary>
+/// <summary>The success envelope: <c>{"success": true, "data": {...}}</c>, status 200 (creation too).</summary>
 public sealed record Envelope<T>(bool Success, T Data);
 
-/// <summary>The error envelope of seed 001: <c>{"success": false, "message": "...", "data": []}</c>.</summary>
+/// <summary>The error envelope: <c>{"success": false, "message": "...", "data": []}</c>; data may carry details instead.</summary>
 public sealed record ErrorEnvelope(bool Success, string Message, object Data);
 
-/// <summary>The 422 body of seed 001.</summary>
+/// <summary>The 422 body: <c>{"message": "The given data was invalid.", "errors": {"field.path": ["..."]}}</c>.</summary>
 public sealed record ValidationEnvelope(string Message, IReadOnlyDictionary<string, string[]> Errors);
 
 internal static class Json
@@ -54,7 +54,7 @@ public sealed class ApiError(int status, string message, object? data = null) : 
     public static ApiError Unauthorized() => new(StatusCodes.Status401Unauthorized, "Invalid API Key provided.");
 }
 
-/// <summary>422 in Laravel's shape, as the seeds show it.</summary>
+/// <summary>422 in Laravel's shape (no success flag), which the API's existing clients already parse.</summary>
 public sealed class ApiValidationError(IReadOnlyDictionary<string, string[]> errors) : IResult, IStatusCodeHttpResult
 {
     public IReadOnlyDictionary<string, string[]> Errors => errors;

@@ -1,7 +1,7 @@
 
 namespace PaymentHub.Infrastructure.Http;
 
-/// <summary>Every failure leaves in the seed's error envelope, never with a stack trace.</summary>
+/// <summary>Every failure leaves in the API's error envelope (docs/api.md), never with a stack trace.</summary>
 public static class ErrorHandling
 {
     public const string CorrelationHeader = "X-Correlation-ID";

@@ -5,8 +5,8 @@ using System.Text.Json.Serialization;
 namespace PaymentHub.Infrastructure.Http;
 
 /// <summary>
-/// A numeric input that accepts a JSON number or a numeric string ("80", "50.00"), as the seeds'
-/// clients send both. <see cref="Value"/> is null when the text is not a number, so validation can
+/// A numeric input that accepts a JSON number or a numeric string ("80", "50.00"): merchants'
+/// integrations send both. <see cref="Value"/> is null when the text is not a number, so validation can
 /// say so in the 422 envelope; a JSON boolean, array or object is a 400 from the reader.
 /// </summary>
 [JsonConverter(typeof(FlexNumberConverter))]

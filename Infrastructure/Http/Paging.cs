@@ -3,7 +3,7 @@ using FluentValidation;
 
 namespace PaymentHub.Infrastructure.Http;
 
-/// <summary>A page of a listing: <c>{items, page, per_page, total}</c>.</summary>
+/// <summary>A page of a listing: its items, the page number and size asked for, and how many match in all.</summary>
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PerPage, long Total);
 
 /// <summary>A query string with <c>page</c> (from 1) and <c>per_page</c> (1..100, default 10).</summary>

@@ -5,7 +5,10 @@ using FluentValidation.Results;
 
 namespace PaymentHub.Infrastructure.Http;
 
-/// <summary>Messages in the seeds' (Laravel's) words; ":attribute" becomes the field's name.</summary>
+/// <summary>
+/// Messages worded as Laravel's validator words them: the API's clients were written against a
+/// Laravel implementation and may show these texts to people. ":attribute" becomes the field's name.
+/// </summary>
 public static class Messages
 {
     public const string Required = "The :attribute field is required.";
@@ -61,7 +64,10 @@ public static class Rules
     public static IRuleBuilderOptions<T, string?> Url<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Must(u => u is null || (u.Length <= 2048 && Checks.IsHttpUrl(u))).WithMessage("The :attribute must be a valid http or https URL.");
 
-    /// <summary>SPEC §3: at most 50 keys of at most 40 characters, scalar values of at most 500 characters.</summary>
+    /// <summary>
+    /// At most 50 keys of at most 40 characters, scalar values of at most 500 characters: metadata is
+    /// echoed in every event, so it must stay small and flat (docs/api.md).
+    /// </summary>
     public static IRuleBuilderOptionsConditions<T, Dictionary<string, JsonElement>> Metadata<T>(this IRuleBuilder<T, Dictionary<string, JsonElement>> rule) =>
         rule.Custom((metadata, ctx) =>
         {

@@ -6,7 +6,7 @@ using FluentValidation.Results;
 namespace PaymentHub.Infrastructure.Http;
 
 /// <summary>
-/// Runs the request's validator before the handler and answers 422 in the seeds' shape. A request
+/// Runs the request's validator before the handler and answers 422 in the validation envelope. A request
 /// type without a registered validator is a start-up bug, not a pass: resolving it throws.
 /// </summary>
 public sealed partial class ValidationFilter<T>(IValidator<T> validator) : IEndpointFilter where T : class

@@ -3,14 +3,15 @@ using System.Text.Json.Nodes;
 namespace PaymentHub.Infrastructure.OpenApi;
 
 /// <summary>
-/// The examples the reference shows, taken from seed 001 (request body, envelopes) and filled in with
-/// what this server really returns. Kept as JSON text so numbers keep the seed's spelling (50.00).
+/// The examples the reference shows: a create-intent request written the way merchants' existing
+/// integrations write it, and the answers this server really returns. Kept as JSON text so numbers
+/// keep the spelling clients use (50.00), which a serializer would rewrite (50).
 /// </summary>
 internal static class ApiExamples
 {
     public const string InvalidApiKey = "Invalid API Key provided.";
 
-    /// <summary>seed 001's cURL body for POST /api/platform/intents, as written.</summary>
+    /// <summary>The body of POST /api/platform/intents in the reference's example: a recurring intent shown in an iframe.</summary>
     public const string CreateIntentRequest = """
         {
           "amount": 80,
@@ -146,7 +147,7 @@ internal static class ApiExamples
         ["errors"] = new JsonObject { [field] = new JsonArray(message) },
     };
 
-    /// <summary>seed 001's 422 example.</summary>
+    /// <summary>A 422 with two fields, as a create-intent request without email and with amount 0 gets it.</summary>
     public static JsonNode Validation() => JsonNode.Parse("""
         {
           "message": "The given data was invalid.",

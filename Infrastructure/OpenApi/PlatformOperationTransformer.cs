@@ -11,8 +11,8 @@ namespace PaymentHub.Infrastructure.OpenApi;
 
 /// <summary>
 /// What every <c>/api/platform</c> operation shares and the endpoint metadata does not say: the
-/// API-key security, the <c>Idempotency-Key</c> header on POST, the error answers in the seed's
-/// envelope with examples, and the success and request examples.
+/// API-key security, the <c>Idempotency-Key</c> header on POST, the error answers in the API's
+/// error envelope with examples, and the success and request examples.
 /// </summary>
 internal sealed class PlatformOperationTransformer : IOpenApiOperationTransformer
 {

@@ -9,7 +9,10 @@ namespace PaymentHub.Features.Subscriptions.Contracts;
 /// <summary>The card a subscription renews with, as the first payment stored it.</summary>
 public sealed record StoredCard(string VaultId, string? InitialTransactionId, string? Brand, string? Last4, string? Expiry);
 
-/// <summary>Starts a subscription from a paid recurring intent (SPEC §6), inside the payment's own unit of work.</summary>
+/// <summary>
+/// Starts a subscription from a paid recurring intent, inside the payment's own unit of work, so the
+/// payment, the subscription, their log rows and events commit together or not at all.
+/// </summary>
 public static class SubscriptionStarter
 {
     private const string InsertSql = """

@@ -141,7 +141,7 @@ public sealed partial class ApiDocsTests(PaymentHubFactory app) : IClassFixture<
     }
 
     [Fact]
-    public async Task OpenApiDocument_CreateIntentBody_IsTheRequestSchema_WithTheSeedExample()
+    public async Task OpenApiDocument_CreateIntentBody_IsTheRequestSchema_WithItsExample()
     {
         var doc = await Document();
         var body = doc["paths"]![CreateIntentPath]!["post"]!["requestBody"]!["content"]!["application/json"]!;

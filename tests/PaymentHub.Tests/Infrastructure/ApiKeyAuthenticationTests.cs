@@ -3,7 +3,7 @@ using PaymentHub.Features.Merchants;
 
 namespace PaymentHub.Tests.Infrastructure;
 
-/// <summary>SPEC §3: missing, unknown, wrong or revoked keys all get the same 401.</summary>
+/// <summary>Missing, unknown, wrong or revoked keys all get the same 401, so the answer never tells which part was wrong.</summary>
 public sealed class ApiKeyAuthenticationTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
 {
     private static async Task AssertInvalidApiKey(HttpResponseMessage response)

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace PaymentHub.Tests.Infrastructure;
 
-/// <summary>SPEC §3 Idempotency: per API client, 24 h, replay marked, different body 422, in flight 409.</summary>
+/// <summary>Idempotency-Key (docs/api.md): per API client, 24 h, replay marked, different body 422, in flight 409.</summary>
 public sealed class IdempotencyTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
 {
     private readonly HttpClient _api = app.Api();

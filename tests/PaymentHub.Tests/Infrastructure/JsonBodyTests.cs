@@ -4,7 +4,7 @@ using System.Text;
 
 namespace PaymentHub.Tests.Infrastructure;
 
-/// <summary>SPEC §3: malformed JSON, wrong content type, body over the limit → 400 saying which; routing errors in the envelope.</summary>
+/// <summary>Malformed JSON, wrong content type, body over the limit → 400 saying which; routing errors in the envelope.</summary>
 public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
 {
     private readonly HttpClient _api = app.Api();

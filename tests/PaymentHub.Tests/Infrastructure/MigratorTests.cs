@@ -4,7 +4,7 @@ using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Tests.Infrastructure;
 
-/// <summary>SPEC §9: numbered SQL migrations applied in order, each atomically, recorded once; connection pragmas.</summary>
+/// <summary>Numbered SQL migrations applied in order, each atomically, recorded once; connection pragmas (docs/operations.md).</summary>
 public sealed class MigratorTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "paymenthub-tests", "migrator-" + Guid.NewGuid().ToString("N"));

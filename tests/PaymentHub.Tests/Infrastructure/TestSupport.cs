@@ -8,12 +8,12 @@ using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Tests.Infrastructure;
 
-/// <summary>Assertions on the API's envelopes (SPEC §3).</summary>
+/// <summary>Assertions on the API's envelopes (docs/api.md).</summary>
 public static class Envelopes
 {
     public const string InvalidApiKey = """{"success":false,"message":"Invalid API Key provided.","data":[]}""";
 
-    /// <summary>422 in the seeds' shape, with <paramref name="message"/> among the messages for <paramref name="field"/>.</summary>
+    /// <summary>422 in the validation envelope, with <paramref name="message"/> among the messages for <paramref name="field"/>.</summary>
     public static async Task<JsonObject> AssertValidationError(HttpResponseMessage response, string field, string message)
     {
         var text = await response.Content.ReadAsStringAsync();

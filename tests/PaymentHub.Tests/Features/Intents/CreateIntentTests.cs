@@ -4,7 +4,7 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Features.Intents;
 
-/// <summary>The valid side of SPEC §3's create-intent rules: what is accepted, how it is stored and rendered.</summary>
+/// <summary>The valid side of the create-intent rules (docs/api.md): what is accepted, how it is stored and rendered.</summary>
 public sealed class CreateIntentTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
 {
     private readonly HttpClient _api = app.Api();
@@ -42,7 +42,7 @@ public sealed class CreateIntentTests(PaymentHubFactory app) : IClassFixture<Pay
     }
 
     [Fact]
-    public async Task CreateIntent_Valid_ReturnsTheSeedFields()
+    public async Task CreateIntent_Valid_ReturnsTheDocumentedFields()
     {
         var data = await _api.CreateIntentAsync();
 

@@ -3,7 +3,7 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Features.Intents;
 
-/// <summary>The invalid side of every rule in SPEC §3's create-intent field table: 422 in the seeds' shape.</summary>
+/// <summary>The invalid side of every create-intent field rule (docs/api.md): 422 in the validation envelope.</summary>
 public sealed class CreateIntentValidationTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
 {
     private readonly HttpClient _api = app.Api();

@@ -8,7 +8,7 @@ public sealed class IntentContractTests(PaymentHubFactory app) : IClassFixture<P
 {
     private readonly HttpClient _api = app.Api();
 
-    private static IntentBuilder Seed001Like(string reference) => new IntentBuilder(reference)
+    private static IntentBuilder FullRecurringIntent(string reference) => new IntentBuilder(reference)
         .Recurring(30)
         .With("customer_ref_id", "CUST-001")
         .With("integration_type", "iframe")
@@ -23,7 +23,7 @@ public sealed class IntentContractTests(PaymentHubFactory app) : IClassFixture<P
     [Fact]
     public async Task CreateIntent_Response_MatchesContract()
     {
-        var response = await _api.PostJson(IntentCalls.Intents, Seed001Like("CONTRACT-CREATE").Json());
+        var response = await _api.PostJson(IntentCalls.Intents, FullRecurringIntent("CONTRACT-CREATE").Json());
 
         await JsonContract.AssertMatches("create-intent", response);
     }
@@ -31,7 +31,7 @@ public sealed class IntentContractTests(PaymentHubFactory app) : IClassFixture<P
     [Fact]
     public async Task GetIntent_Response_MatchesContract()
     {
-        var id = await _api.CreateIntentIdAsync(Seed001Like("CONTRACT-GET").With("capture_method", "manual"));
+        var id = await _api.CreateIntentIdAsync(FullRecurringIntent("CONTRACT-GET").With("capture_method", "manual"));
 
         var response = await _api.GetAsync($"{IntentCalls.Intents}/{id}");
 

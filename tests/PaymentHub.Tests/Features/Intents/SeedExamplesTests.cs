@@ -4,11 +4,15 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Features.Intents;
 
-/// <summary>SPEC §3: every curl example of seeds 000 and 001 succeeds as written (host and key aside).</summary>
+/// <summary>
+/// Every curl example of the original API documentation, which merchants' integrations copied,
+/// succeeds as written against PaymentHub (host and key aside).
+/// </summary>
 public sealed class SeedExamplesTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
 {
-    // Copied verbatim from seeds/000_*.txt, including its `"reference_id" : "123456"` spacing.
-    private const string Seed000Body = """
+    // The first revision's create-intent body, verbatim: no integration_type, a fail_url, tax and
+    // discount, numeric-looking ids, even its `"reference_id" : "123456"` spacing.
+    private const string FirstRevisionBody = """
         {
         "amount": 80,
         "currency": "USD",
@@ -41,8 +45,8 @@ public sealed class SeedExamplesTests(PaymentHubFactory app) : IClassFixture<Pay
         }
         """;
 
-    // Copied verbatim from seeds/001_*.txt.
-    private const string Seed001Body = """
+    // The second revision's create-intent body, verbatim: integration_type iframe, an indented body.
+    private const string SecondRevisionBody = """
         {
             "amount": 80,
             "currency": "USD",
@@ -80,12 +84,12 @@ public sealed class SeedExamplesTests(PaymentHubFactory app) : IClassFixture<Pay
     }
 
     [Fact]
-    public async Task Seed000_CreateGetAndCancelCurls_Succeed()
+    public async Task FirstRevisionCurls_CreateGetAndCancel_Succeed()
     {
         var http = app.CreateClient();
 
         var created = await Envelopes.AssertOk(await http.SendAsync(Curl(HttpMethod.Post, "/api/platform/intents",
-            "26b13c75-58c1-4d2e-8770-ae0a056aefa1", Seed000Body)));
+            "26b13c75-58c1-4d2e-8770-ae0a056aefa1", FirstRevisionBody)));
         var id = (string)created["intent_id"]!;
         Assert.StartsWith("pi_", id);
         Assert.Equal("requires_payment", (string?)created["status"]);
@@ -110,11 +114,11 @@ public sealed class SeedExamplesTests(PaymentHubFactory app) : IClassFixture<Pay
     }
 
     [Fact]
-    public async Task Seed001_CreateCurl_ReturnsTheSeedResponse()
+    public async Task SecondRevisionCurl_Create_ReturnsTheDocumentedResponse()
     {
         var http = app.CreateClient();
 
-        var response = await http.SendAsync(Curl(HttpMethod.Post, "/api/platform/intents", "2b244b3a-897f-4f3e-ad70-69ea39635b9e", Seed001Body));
+        var response = await http.SendAsync(Curl(HttpMethod.Post, "/api/platform/intents", "2b244b3a-897f-4f3e-ad70-69ea39635b9e", SecondRevisionBody));
 
         var data = await Envelopes.AssertOk(response);
         Assert.StartsWith("pi_", (string?)data["intent_id"]);
@@ -135,7 +139,7 @@ public sealed class SeedExamplesTests(PaymentHubFactory app) : IClassFixture<Pay
         Assert.Equal("50.00", (string?)byReference["order_items"]![0]!["price"]);
 
         // curl retried with the same Idempotency-Key: the same answer, not a duplicate-reference 409.
-        var retried = await http.SendAsync(Curl(HttpMethod.Post, "/api/platform/intents", "2b244b3a-897f-4f3e-ad70-69ea39635b9e", Seed001Body));
+        var retried = await http.SendAsync(Curl(HttpMethod.Post, "/api/platform/intents", "2b244b3a-897f-4f3e-ad70-69ea39635b9e", SecondRevisionBody));
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal("true", retried.Headers.GetValues("Idempotent-Replayed").Single());
     }

@@ -4,7 +4,7 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Features.Intents;
 
-/// <summary>SPEC §2: a client sees only its own merchant's objects in its own mode; others' are 404, never 403.</summary>
+/// <summary>A client sees only its own merchant's objects in its own mode; others' are 404, never 403.</summary>
 public sealed class TenantIsolationTests(TenantIsolationTests.Tenants tenants) : IClassFixture<TenantIsolationTests.Tenants>
 {
     /// <summary>The fixture merchant (test and live clients) and a second merchant with a test client.</summary>
