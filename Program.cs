@@ -15,9 +15,22 @@ using PaymentHub.Infrastructure.Idempotency;
 using PaymentHub.Infrastructure.Jobs;
 using PaymentHub.Infrastructure.Money;
 using PaymentHub.Infrastructure.OpenApi;
+using PaymentHub.Infrastructure.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 var settings = Settings.From(builder.Configuration);
+try
+{
+    return await RunAsync(builder, settings);
+}
+catch (ConfigurationException ex)
+{
+    await Console.Error.WriteLineAsync($"PaymentHub did not start: {ex.Message}");
+    return 1;
+}
+
+static async Task<int> RunAsync(WebApplicationBuilder builder, Settings settings)
+{
 
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton(TimeProvider.System);
@@ -30,7 +43,13 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.DictionaryKeyPolicy = null;
 });
 builder.Services.AddPaymentHubOpenApi();
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBody.MaxBytes * 4);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Limits.MaxRequestBodySize = JsonBody.MaxBytes * 4;
+    k.AddServerHeader = false;
+    // Header values are read as UTF-8, so a non-ASCII header reaches our own checks and gets a clear answer.
+    k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
+});
 
 // Endpoints are Carter modules, one per slice; validators are FluentValidation's, found by scanning.
 // Validators are stateless and costly to build (they compile expression trees), so one instance serves all requests.
@@ -39,6 +58,7 @@ builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Si
 builder.Services.AddPaymentHubJobs(builder.Configuration);
 builder.Services.AddRecurringJob<IdempotencyPurge>(IdempotencyPurge.JobId, "IdempotencyPurgeIntervalSeconds", 3600);
 
+builder.Services.AddPaymentHubDataProtection(settings);
 builder.Services.AddMerchantsModule();
 builder.Services.AddIntentsModule();
 builder.Services.AddPaymentsModule();
@@ -58,15 +78,22 @@ catch (MigrationFailedException ex)
 }
 await app.Services.BootstrapMerchantsAsync(Console.Out);
 
+app.UseKnownProxies(settings);
+app.UseSecurityHeaders();
 app.UseApiErrors();
 app.UseMiddleware<ApiKeyAuthentication>();
 app.UseCheckoutRateLimits();
 app.UseAntiforgery();
-// Until the admin login exists, the job dashboard answers local requests only (Hangfire's default).
-app.UseHangfireDashboard("/admin/jobs", new DashboardOptions { DashboardTitle = "PaymentHub jobs", AppPath = "/docs" });
+app.UseHangfireDashboard("/admin/jobs", new DashboardOptions
+{
+    DashboardTitle = "PaymentHub jobs",
+    AppPath = "/",
+    Authorization = [new LocalDashboardFilter()],
+});
 app.MapCarter();
 
 await app.RunAsync();
 return 0;
+}
 
 public partial class Program;

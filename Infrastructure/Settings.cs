@@ -13,6 +13,11 @@ public sealed record Settings
     public string? BootstrapClientId { get; init; }
     public string? BootstrapClientSecret { get; init; }
     public int DefaultExpiryMinutes { get; init; } = 24 * 60;
+    /// <summary>A PFX file whose certificate encrypts the Data Protection keys at rest; none: the keys are stored as files only the owner can read.</summary>
+    public string? KeyCertificatePath { get; init; }
+    public string? KeyCertificatePassword { get; init; }
+    /// <summary>Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-* headers are believed; none: such headers are ignored.</summary>
+    public IReadOnlyList<string> KnownProxies { get; init; } = [];
 
     public string DatabasePath => Path.Combine(DataPath, "paymenthub.db");
 
@@ -27,6 +32,10 @@ public sealed record Settings
             BootstrapClientId = Read("PAYMENTHUB_BOOTSTRAP_CLIENT_ID", "BootstrapClientId"),
             BootstrapClientSecret = Read("PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET", "BootstrapClientSecret"),
             DefaultExpiryMinutes = int.TryParse(Read("PAYMENTHUB_DEFAULT_EXPIRY_MINUTES", "DefaultExpiryMinutes"), out var m) ? m : 24 * 60,
+            KeyCertificatePath = Read("PAYMENTHUB_KEY_CERTIFICATE", "KeyCertificate"),
+            KeyCertificatePassword = Read("PAYMENTHUB_KEY_CERTIFICATE_PASSWORD", "KeyCertificatePassword"),
+            KnownProxies = (Read("PAYMENTHUB_KNOWN_PROXIES", "KnownProxies") ?? "")
+                .Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
     }
 
@@ -35,3 +44,6 @@ public sealed record Settings
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }
+
+/// <summary>A setting that can't work as given: start-up stops with this message, not a stack trace.</summary>
+public sealed class ConfigurationException(string message) : Exception(message);

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Gateways.Nmi;
@@ -11,13 +8,6 @@ public static class GatewaysModule
 {
     public static IServiceCollection AddGatewaysModule(this IServiceCollection services)
     {
-        // Keys live beside the database, so encrypted gateway keys survive restarts and redeploys.
-        // This is PersistKeysToFileSystem, resolved late so that the folder comes from the
-        // registered Settings (tests point it at a temporary folder).
-        services.AddDataProtection().SetApplicationName("PaymentHub");
-        services.AddOptions<KeyManagementOptions>().Configure<PaymentHub.Infrastructure.Settings, ILoggerFactory>((options, settings, loggers) =>
-            options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(settings.DataPath, "keys")), loggers));
-
         // PaymentHub:Nmi:TimeoutSeconds in appsettings, or PAYMENTHUB_NMI_TIMEOUT_SECONDS (SPEC §9 style), the variable winning.
         services.AddOptions<NmiOptions>().Configure<IConfiguration>((options, config) =>
         {

@@ -53,4 +53,13 @@ public static class Bootstrap
 
             """);
     }
+
+    /// <summary>A later start: where the keys went, and how to get new ones.</summary>
+    public static void PrintExisting(Settings settings, TextWriter output) =>
+        output.WriteLine($"""
+            PaymentHub is using the existing data folder {settings.DataPath}.
+            Its API keys and admin password were printed once, when that folder was first used.
+            Lost them? Start with an empty folder (PAYMENTHUB_DATA=...) to get new ones, or set
+            PAYMENTHUB_BOOTSTRAP_CLIENT_ID / _SECRET before the first start to choose them yourself.
+            """);
 }

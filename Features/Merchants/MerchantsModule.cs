@@ -15,5 +15,6 @@ public static class MerchantsModule
         var result = await Bootstrap.RunAsync(services.GetRequiredService<DbWriter>(),
             services.GetRequiredService<Settings>(), services.GetRequiredService<TimeProvider>());
         if (result is not null) Bootstrap.Print(result, console);
+        else Bootstrap.PrintExisting(services.GetRequiredService<Settings>(), console);
     }
 }

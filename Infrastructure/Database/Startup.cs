@@ -1,11 +1,14 @@
+using PaymentHub.Infrastructure.Security;
+
 namespace PaymentHub.Infrastructure.Database;
 
 public static class DatabaseStartup
 {
-    /// <summary>Creates the data folder and applies the migrations; a failed one stops start-up.</summary>
+    /// <summary>Creates the data folder and database file (private to their owner) and applies the migrations; a failed one stops start-up.</summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, Settings settings)
     {
-        Directory.CreateDirectory(settings.DataPath);
+        KeysAtRest.EnsurePrivateFolder(settings.DataPath);
+        KeysAtRest.EnsurePrivateDatabaseFile(settings.DatabasePath);
         var db = services.GetRequiredService<Db>();
         var clock = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("PaymentHub.Database");

@@ -8,11 +8,23 @@ namespace PaymentHub.Infrastructure.Http;
 /// <summary>The success envelope: <c>{"success": true, "data": {...}}</c>, status 200 (creation too).</summary>
 public sealed record Envelope<T>(bool Success, T Data);
 
-/// <summary>The error envelope: <c>{"success": false, "message": "...", "data": []}</c>; data may carry details instead.</summary>
-public sealed record ErrorEnvelope(bool Success, string Message, object Data);
+/// <summary>
+/// The error envelope: <c>{"success": false, "message": "...", "code": "...", "data": []}</c>. The message is
+/// for people and may change; the code (<see cref="ErrorCodes"/>) is for programs and does not.
+/// Data may carry details instead of the empty array.
+/// </summary>
+public sealed record ErrorEnvelope(bool Success, string Message, string Code, object Data);
 
-/// <summary>The 422 body: <c>{"message": "The given data was invalid.", "errors": {"field.path": ["..."]}}</c>.</summary>
-public sealed record ValidationEnvelope(string Message, IReadOnlyDictionary<string, string[]> Errors);
+/// <summary>
+/// The 422 body: <c>{"message": "The given data was invalid.", "errors": {"field.path": ["..."]}}</c>.
+/// Only the reuse of an idempotency key with another body adds a <c>code</c>.
+/// </summary>
+public sealed record ValidationEnvelope(string Message, IReadOnlyDictionary<string, string[]> Errors)
+{
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    [System.Text.Json.Serialization.JsonPropertyOrder(1)]
+    public string? Code { get; init; }
+}
 
 internal static class Json
 {
@@ -39,38 +51,48 @@ public sealed class ApiOk<T>(T data) : IResult, IEndpointMetadataProvider, IStat
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(Envelope<T>), ["application/json"]));
 }
 
-/// <summary>Any non-validation error, in the error envelope.</summary>
-public sealed class ApiError(int status, string message, object? data = null) : IResult, IStatusCodeHttpResult
+/// <summary>Any non-validation error, in the error envelope, with its stable code.</summary>
+public sealed class ApiError(int status, string code, string message, object? data = null) : IResult, IStatusCodeHttpResult
 {
     public int? StatusCode => status;
+    public string Code => code;
     public string Message => message;
 
     public Task ExecuteAsync(HttpContext ctx) =>
-        Json.WriteAsync(ctx, status, new ErrorEnvelope(false, message, data ?? Array.Empty<object>()));
+        Json.WriteAsync(ctx, status, new ErrorEnvelope(false, message, code, data ?? Array.Empty<object>()));
 
-    public static ApiError NotFound(string what) => new(StatusCodes.Status404NotFound, $"{what} not found.");
-    public static ApiError Conflict(string message, object? data = null) => new(StatusCodes.Status409Conflict, message, data);
-    public static ApiError BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);
-    public static ApiError Unauthorized() => new(StatusCodes.Status401Unauthorized, "Invalid API Key provided.");
+    /// <summary>404 for an object of the caller's merchant and mode that does not exist (or is not theirs).</summary>
+    public static ApiError NotFound(string code, string what) => new(StatusCodes.Status404NotFound, code, $"{what} not found.");
+    public static ApiError Conflict(string code, string message, object? data = null) => new(StatusCodes.Status409Conflict, code, message, data);
+    public static ApiError BadRequest(string code, string message) => new(StatusCodes.Status400BadRequest, code, message);
+    public static ApiError Unauthorized() => new(StatusCodes.Status401Unauthorized, ErrorCodes.InvalidApiKey, "Invalid API Key provided.");
 }
 
 /// <summary>422 in Laravel's shape (no success flag), which the API's existing clients already parse.</summary>
-public sealed class ApiValidationError(IReadOnlyDictionary<string, string[]> errors) : IResult, IStatusCodeHttpResult
+public sealed class ApiValidationError(IReadOnlyDictionary<string, string[]> errors, string? code = null) : IResult, IStatusCodeHttpResult
 {
     public IReadOnlyDictionary<string, string[]> Errors => errors;
     public int? StatusCode => StatusCodes.Status422UnprocessableEntity;
 
     public Task ExecuteAsync(HttpContext ctx) => Json.WriteAsync(ctx, StatusCodes.Status422UnprocessableEntity,
-        new ValidationEnvelope("The given data was invalid.", errors));
+        new ValidationEnvelope("The given data was invalid.", errors) { Code = code });
 
-    public static ApiValidationError For(string field, string message) => new(new Dictionary<string, string[]> { [field] = [message] });
+    public static ApiValidationError For(string field, string message, string? code = null) =>
+        new(new Dictionary<string, string[]> { [field] = [message] }, code);
 }
 
 /// <summary>
 /// Raised where a result cannot be returned (model binding): the error middleware turns it into
-/// the error envelope with this status and message.
+/// the error envelope with this status, code and message.
 /// </summary>
-public sealed class ApiException(int status, string message) : Exception(message)
+public sealed class ApiException(int status, string code, string message) : Exception(message)
 {
     public int Status { get; } = status;
+    public string Code { get; } = code;
+}
+
+/// <summary>Raised while binding a body whose fields have the wrong JSON types: answered 422 with each field's path.</summary>
+public sealed class ApiValidationException(IReadOnlyDictionary<string, string[]> errors) : Exception("The given data was invalid.")
+{
+    public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
 }

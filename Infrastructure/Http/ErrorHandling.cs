@@ -1,7 +1,6 @@
-
 namespace PaymentHub.Infrastructure.Http;
 
-/// <summary>Every failure leaves in the API's error envelope (docs/api.md), never with a stack trace.</summary>
+/// <summary>Every failure leaves in the API's error envelope with its code (docs/api.md), never with a stack trace.</summary>
 public static class ErrorHandling
 {
     public const string CorrelationHeader = "X-Correlation-ID";
@@ -23,7 +22,11 @@ public static class ErrorHandling
             }
             catch (ApiException ex) when (!ctx.Response.HasStarted)
             {
-                await new ApiError(ex.Status, ex.Message).ExecuteAsync(ctx);
+                await new ApiError(ex.Status, ex.Code, ex.Message).ExecuteAsync(ctx);
+            }
+            catch (ApiValidationException ex) when (!ctx.Response.HasStarted)
+            {
+                await new ApiValidationError(ex.Errors).ExecuteAsync(ctx);
             }
             catch (BadHttpRequestException) when (!ctx.Response.HasStarted && ctx.Request.Path.StartsWithSegments("/pay"))
             {
@@ -39,10 +42,10 @@ public static class ErrorHandling
             }
             catch (BadHttpRequestException ex) when (!ctx.Response.HasStarted)
             {
-                var message = ex.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? $"The request body is larger than the limit of {JsonBody.MaxBytes / 1024} KiB."
-                    : "The request could not be read: " + ex.Message;
-                await new ApiError(StatusCodes.Status400BadRequest, message).ExecuteAsync(ctx);
+                var error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? new ApiError(StatusCodes.Status400BadRequest, ErrorCodes.PayloadTooLarge, $"The request body is larger than the limit of {JsonBody.MaxBytes / 1024} KiB.")
+                    : new ApiError(StatusCodes.Status400BadRequest, ErrorCodes.InvalidRequest, "The request could not be read: " + ex.Message);
+                await error.ExecuteAsync(ctx);
             }
             catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
             {
@@ -55,24 +58,26 @@ public static class ErrorHandling
                     ctx.Request.Method, ctx.Request.Path, ctx.TraceIdentifier);
                 ctx.Response.Clear();
                 ctx.Response.Headers[CorrelationHeader] = ctx.TraceIdentifier;
-                await new ApiError(StatusCodes.Status500InternalServerError,
+                await new ApiError(StatusCodes.Status500InternalServerError, ErrorCodes.InternalError,
                     $"Something went wrong on our end. Quote correlation id {ctx.TraceIdentifier} to support.").ExecuteAsync(ctx);
             }
         });
 
-        // Routing's own answers (unknown route, wrong method) get the envelope too.
+        // Answers with a status and no body (routing's unknown route and wrong method, the job
+        // dashboard's refusals) get the envelope too.
         app.UseStatusCodePages(async context =>
         {
             var ctx = context.HttpContext;
-            var message = ctx.Response.StatusCode switch
+            var error = ctx.Response.StatusCode switch
             {
-                404 => "The requested resource was not found.",
-                405 => $"The method {ctx.Request.Method} is not allowed for this resource.",
-                415 => "The request body must be JSON: send the header Content-Type: application/json.",
-                _ => "The request could not be processed.",
+                404 => new ApiError(404, ErrorCodes.NotFound, "The requested resource was not found."),
+                405 => new ApiError(405, ErrorCodes.MethodNotAllowed, $"The method {ctx.Request.Method} is not allowed for this resource."),
+                415 => new ApiError(400, ErrorCodes.UnsupportedMediaType, "The request body must be JSON: send the header Content-Type: application/json."),
+                401 => new ApiError(401, ErrorCodes.Unauthorized, "You are not signed in, or this page is not open to requests from your address."),
+                403 => new ApiError(403, ErrorCodes.Forbidden, "This request is not allowed (a form without its anti-forgery token, or a read-only user)."),
+                var status => new ApiError(status, ErrorCodes.InvalidRequest, "The request could not be processed."),
             };
-            var status = ctx.Response.StatusCode == 415 ? 400 : ctx.Response.StatusCode;
-            await new ApiError(status, message).ExecuteAsync(ctx);
+            await error.ExecuteAsync(ctx);
         });
         return app;
     }

@@ -6,8 +6,10 @@ using FluentValidation.Results;
 namespace PaymentHub.Infrastructure.Http;
 
 /// <summary>
-/// Runs the request's validator before the handler and answers 422 in the validation envelope. A request
-/// type without a registered validator is a start-up bug, not a pass: resolving it throws.
+/// Runs the request's validator before the handler and answers 422 in the validation envelope,
+/// together with the fields the body reader found of the wrong JSON type (<see cref="JsonBody"/>):
+/// one answer lists every problem. A request type without a registered validator is a start-up bug,
+/// not a pass: resolving it throws.
 /// </summary>
 public sealed partial class ValidationFilter<T>(IValidator<T> validator) : IEndpointFilter where T : class
 {
@@ -15,14 +17,21 @@ public sealed partial class ValidationFilter<T>(IValidator<T> validator) : IEndp
     {
         var request = ctx.Arguments.OfType<T>().Single();
         var result = await validator.ValidateAsync(request, ctx.HttpContext.RequestAborted);
-        return result.IsValid ? await next(ctx) : ToResult(result);
+        var typeErrors = ctx.HttpContext.Items.TryGetValue(JsonBody.TypeErrorsKey, out var found) ? (Dictionary<string, string[]>)found! : null;
+        return result.IsValid && typeErrors is null ? await next(ctx) : ToResult(result, typeErrors);
     }
 
-    internal static ApiValidationError ToResult(ValidationResult result)
+    internal static ApiValidationError ToResult(ValidationResult result, IReadOnlyDictionary<string, string[]>? typeErrors = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (typeErrors is not null)
+            foreach (var (field, messages) in typeErrors) errors[field] = messages;
         foreach (var group in result.Errors.GroupBy(e => e.CustomState is ClientKey k ? $"{FieldPath(k.ParentProperty)}.{k.Key}" : FieldPath(e.PropertyName)))
+        {
+            // A field set aside for its type was bound as absent: "is required" about it would be wrong.
+            if (typeErrors is not null && typeErrors.Keys.Any(t => group.Key == t || group.Key.StartsWith(t + ".", StringComparison.Ordinal))) continue;
             errors[group.Key] = group.Select(e => e.ErrorMessage.Replace(":attribute", Attribute(group.Key), StringComparison.Ordinal)).Distinct().ToArray();
+        }
         return new ApiValidationError(errors);
     }
 
@@ -42,5 +51,9 @@ public static class ValidationExtensions
     /// <summary>Validates the endpoint's <typeparamref name="T"/> argument before the handler runs.</summary>
     public static RouteHandlerBuilder Validate<T>(this RouteHandlerBuilder builder) where T : class =>
         builder.AddEndpointFilter<ValidationFilter<T>>()
+            .WithMetadata(new ValidatedRequest(typeof(T)))
             .Produces<ValidationEnvelope>(StatusCodes.Status422UnprocessableEntity);
 }
+
+/// <summary>Marks an endpoint whose request is checked by a validator, which then also reports fields of the wrong JSON type.</summary>
+public sealed record ValidatedRequest(Type RequestType);

@@ -53,8 +53,9 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
             return await next(ctx);
 
         var key = values.ToString();
-        if (key.Length is 0 or > 255)
-            return ApiError.BadRequest($"The {Header} header must be 1 to 255 characters long.");
+        if (key.Length is 0 or > 255 || !key.All(c => c is >= ' ' and <= '~'))
+            return ApiError.BadRequest(ErrorCodes.InvalidIdempotencyKey,
+                $"The {Header} header must be 1 to 255 printable ASCII characters; a UUID is a good choice.");
         var caller = (Caller)http.Items[Caller.ItemKey]!;
         var hash = await HashAsync(http);
         var now = clock.GetUtcNow();
@@ -70,9 +71,9 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
             var stored = await connection.QuerySingleAsync<Stored>(ExistingSql, new { caller.ClientId, Key = key });
             if (stored.RequestHash != hash)
                 return ApiValidationError.For("idempotency_key",
-                    $"The {Header} has already been used with a different request; use a new key for a new request.");
+                    $"The {Header} has already been used with a different request; use a new key for a new request.", ErrorCodes.IdempotencyKeyReused);
             if (stored.StatusCode is null)
-                return ApiError.Conflict($"A request with this {Header} is still being processed; retry once it has finished.");
+                return ApiError.Conflict(ErrorCodes.IdempotencyKeyInUse, $"A request with this {Header} is still being processed; retry once it has finished.");
             return new Replay((int)stored.StatusCode.Value, stored.ContentType, stored.ResponseBody ?? []);
         }
 

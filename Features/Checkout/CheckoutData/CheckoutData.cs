@@ -35,7 +35,7 @@ public sealed class CheckoutData : ICarterModule
         ICheckoutGatewayInfo gateways, Settings settings, HttpContext http, CancellationToken ct)
     {
         var intent = await CheckoutFlow.Load(db, currencies, token, ct);
-        if (intent is null) return ApiError.NotFound("Payment");
+        if (intent is null) return ApiError.NotFound(ErrorCodes.NotFound, "Payment");
         var gateway = await gateways.ForAsync(intent.MerchantId, intent.Mode, ct);
         var c = intent.Currency;
         string Money(long minor) => Amounts.Format(minor, c.Exponent);

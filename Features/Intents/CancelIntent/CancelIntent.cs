@@ -31,14 +31,14 @@ public sealed class CancelIntent : ICarterModule
         var outcome = await writer.WriteAsync<object>(async tx =>
         {
             var intent = await IntentState.LoadAsync(tx, intentId);
-            if (intent is null || intent.MerchantId != caller.MerchantId || intent.Mode != caller.Mode) return ApiError.NotFound("Payment intent");
+            if (intent is null || intent.MerchantId != caller.MerchantId || intent.Mode != caller.Mode) return ApiError.NotFound(ErrorCodes.IntentNotFound, "Payment intent");
             return intent.Status switch
             {
                 IntentStatus.Cancelled => Cancelled(intentId),
                 IntentStatus.RequiresCapture => intent,
                 IntentStatus.RequiresPayment when await IntentCancellation.CancelAsync(tx, intent, IntentStatus.RequiresPayment, Actor.Api, Message, clock.GetUtcNow())
                     => Cancelled(intentId),
-                _ => ApiError.Conflict($"This payment intent is {intent.Status} and can no longer be cancelled."),
+                _ => ApiError.Conflict(ErrorCodes.InvalidState, $"This payment intent is {intent.Status} and can no longer be cancelled."),
             };
         }, ct);
 
@@ -46,7 +46,7 @@ public sealed class CancelIntent : ICarterModule
 
         // An authorization holds the customer's funds: release it at the gateway before cancelling.
         var voided = await voider.VoidAsync(authorized.Id, Actor.Api, Message, ct);
-        return voided is null ? Cancelled(intentId) : ApiError.Conflict(voided);
+        return voided is null ? Cancelled(intentId) : ApiError.Conflict(ErrorCodes.GatewayDeclined, voided);
     }
 
     private static ApiOk<Response> Cancelled(string intentId) => new(new Response(intentId, IntentStatus.Cancelled));

@@ -204,7 +204,7 @@ public sealed class CreateIntent : ICarterModule
         }, ct);
 
         if (existing is not null)
-            return ApiError.Conflict($"A payment intent with reference_id '{row.ReferenceId}' already exists.", new { intent_id = existing });
+            return ApiError.Conflict(ErrorCodes.ReferenceConflict, $"A payment intent with reference_id '{row.ReferenceId}' already exists.", new { intent_id = existing });
         return new ApiOk<IntentView>(IntentQueries.View(row, items, [], null, s.Currencies, s.Settings.PublicBase(http.Request)));
     }
 

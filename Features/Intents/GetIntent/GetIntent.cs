@@ -20,6 +20,6 @@ public sealed class GetIntent : ICarterModule
     {
         using var session = s.Db.Sessions.Rent();
         var view = IntentQueries.FindView(session, caller, byReference: false, intentId, s.Currencies, s.Settings.PublicBase(http.Request));
-        return view is null ? ApiError.NotFound("Payment intent") : new ApiOk<IntentView>(view);
+        return view is null ? ApiError.NotFound(ErrorCodes.IntentNotFound, "Payment intent") : new ApiOk<IntentView>(view);
     }
 }

@@ -19,6 +19,6 @@ public sealed class GetIntentByReference : ICarterModule
     {
         using var session = s.Db.Sessions.Rent();
         var view = IntentQueries.FindView(session, caller, byReference: true, referenceId, s.Currencies, s.Settings.PublicBase(http.Request));
-        return view is null ? ApiError.NotFound("Payment intent") : new ApiOk<IntentView>(view);
+        return view is null ? ApiError.NotFound(ErrorCodes.IntentNotFound, "Payment intent") : new ApiOk<IntentView>(view);
     }
 }

@@ -48,7 +48,7 @@ public sealed class GetIntentLogs : ICarterModule
         await using var connection = await db.OpenReadAsync(ct);
         var owned = await connection.ExecuteScalarAsync<long>(new CommandDefinition(OwnedSql,
             new { IntentId = intentId, caller.MerchantId, caller.Mode }, cancellationToken: ct));
-        if (owned == 0) return ApiError.NotFound("Payment intent");
+        if (owned == 0) return ApiError.NotFound(ErrorCodes.IntentNotFound, "Payment intent");
 
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSql, new { IntentId = intentId }, cancellationToken: ct));
         var rows = await connection.QueryAsync<LogRow>(new CommandDefinition(PageSql,

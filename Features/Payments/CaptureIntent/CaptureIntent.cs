@@ -49,9 +49,9 @@ public sealed class CaptureIntent : ICarterModule
         var start = await s.Writer.WriteAsync<object>(async tx =>
         {
             var intent = await IntentState.LoadAsync(tx, intentId);
-            if (intent is null || intent.MerchantId != caller.MerchantId || intent.Mode != caller.Mode) return ApiError.NotFound("Payment intent");
+            if (intent is null || intent.MerchantId != caller.MerchantId || intent.Mode != caller.Mode) return ApiError.NotFound(ErrorCodes.IntentNotFound, "Payment intent");
             if (intent.Status != IntentStatus.RequiresCapture)
-                return ApiError.Conflict($"This payment intent is {intent.Status}; only an intent in requires_capture can be captured.");
+                return ApiError.Conflict(ErrorCodes.InvalidState, $"This payment intent is {intent.Status}; only an intent in requires_capture can be captured.");
             var charge = (await tx.Connection.QuerySingleOrDefaultAsync<ChargeRow>(AuthorizedChargeSql, new { IntentId = intentId }, tx.Transaction))!;
             var currency = s.Currencies.Get(intent.Currency);
 
@@ -85,7 +85,7 @@ public sealed class CaptureIntent : ICarterModule
                 await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, IntentStatus.RequiresCapture, now);
                 var why = result.Outcome == GatewayOutcome.Unknown ? "the gateway did not confirm it" : PaymentService.CustomerMessage(result);
                 await IntentLog.WriteAsync(tx, intentId, "capture.failed", $"Capture of {money} failed: {why}", Actor.Gateway, now);
-                return ApiError.Conflict($"The capture failed: {why}. The authorization is unchanged; you may retry.");
+                return ApiError.Conflict(ErrorCodes.GatewayDeclined, $"The capture failed: {why}. The authorization is unchanged; you may retry.");
             }
 
             await tx.Connection.ExecuteAsync(CapturedSql, new { ChargeId = started.Charge.Id, started.Amount, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);

@@ -71,16 +71,16 @@ public sealed class RefundIntent : ICarterModule
         var start = await s.Writer.WriteAsync<object>(async tx =>
         {
             var intent = await IntentState.LoadAsync(tx, intentId);
-            if (intent is null || intent.MerchantId != caller.MerchantId || intent.Mode != caller.Mode) return ApiError.NotFound("Payment intent");
+            if (intent is null || intent.MerchantId != caller.MerchantId || intent.Mode != caller.Mode) return ApiError.NotFound(ErrorCodes.IntentNotFound, "Payment intent");
             var charge = await tx.Connection.QuerySingleOrDefaultAsync<ChargeRow>(RefundableChargeSql,
                 new { IntentId = intentId, request.ChargeId }, tx.Transaction);
             if (charge is null)
                 return request.ChargeId is null
-                    ? ApiError.Conflict($"This payment intent is {intent.Status} and has no captured charge to refund.")
-                    : ApiError.NotFound("Charge");
+                    ? ApiError.Conflict(ErrorCodes.InvalidState, $"This payment intent is {intent.Status} and has no captured charge to refund.")
+                    : ApiError.NotFound(ErrorCodes.ChargeNotFound, "Charge");
             var currency = s.Currencies.Get(charge.Currency);
             var refundable = charge.CapturedAmount - charge.RefundedAmount;
-            if (refundable <= 0) return ApiError.Conflict("This charge has already been refunded in full.");
+            if (refundable <= 0) return ApiError.Conflict(ErrorCodes.AlreadyRefunded, "This charge has already been refunded in full.");
 
             var amount = refundable;
             if (request.Amount is { } requested)
@@ -131,7 +131,7 @@ public sealed class RefundIntent : ICarterModule
                 // Nothing left the merchant's account: give the balance back.
                 await tx.Connection.ExecuteAsync(ReleaseSql, new { ChargeId = started.Charge.Id, started.Amount, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
                 await IntentLog.WriteAsync(tx, intentId, "refund.failed", $"Refund of {money} failed: {PaymentService.CustomerMessage(result)}", Actor.Gateway, now);
-                return ApiError.Conflict($"The refund failed: {PaymentService.CustomerMessage(result)}");
+                return ApiError.Conflict(ErrorCodes.GatewayDeclined, $"The refund failed: {PaymentService.CustomerMessage(result)}");
             }
             if (status == "unknown")
                 await IntentLog.WriteAsync(tx, intentId, "refund.unknown",

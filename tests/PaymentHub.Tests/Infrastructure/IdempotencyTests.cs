@@ -60,7 +60,7 @@ public sealed class IdempotencyTests(PaymentHubFactory app) : IClassFixture<Paym
         var response = await _api.PostJson(IntentCalls.Intents, new IntentBuilder(secondReference).Json(), key);
 
         await Envelopes.AssertValidationError(response, "idempotency_key",
-            "The Idempotency-Key has already been used with a different request; use a new key for a new request.");
+            "The Idempotency-Key has already been used with a different request; use a new key for a new request.", "idempotency_key_reused");
         Assert.Equal(0, Intents(secondReference));
     }
 
@@ -115,7 +115,8 @@ public sealed class IdempotencyTests(PaymentHubFactory app) : IClassFixture<Paym
 
         var response = await _api.PostJson(IntentCalls.Intents, new IntentBuilder(reference).Json(), new string('k', 256));
 
-        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The Idempotency-Key header must be 1 to 255 characters long.");
+        await Envelopes.AssertError(response, HttpStatusCode.BadRequest,
+            "The Idempotency-Key header must be 1 to 255 printable ASCII characters; a UUID is a good choice.", "invalid_idempotency_key");
         Assert.Equal(0, Intents(reference));
     }
 

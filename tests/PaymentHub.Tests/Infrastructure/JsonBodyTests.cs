@@ -4,7 +4,10 @@ using System.Text;
 
 namespace PaymentHub.Tests.Infrastructure;
 
-/// <summary>Malformed JSON, wrong content type, body over the limit → 400 saying which; routing errors in the envelope.</summary>
+/// <summary>
+/// Malformed JSON, wrong content type, body over the limit → 400 saying which, with its code; a field of the wrong
+/// JSON type → 422 with its path like any validation error; routing errors in the envelope.
+/// </summary>
 public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
 {
     private readonly HttpClient _api = app.Api();
@@ -30,7 +33,7 @@ public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<Payment
     {
         var response = await Post(Raw("""{"amount": 80, "currency": """, "application/json"));
 
-        var body = await Envelopes.AssertError(response, HttpStatusCode.BadRequest);
+        var body = await Envelopes.AssertError(response, HttpStatusCode.BadRequest, code: "malformed_json");
         Assert.StartsWith("The request body is not valid JSON", (string?)body["message"]);
     }
 
@@ -45,7 +48,7 @@ public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<Payment
             var response = await Post(Raw(new IntentBuilder().Json(), contentType));
 
             await Envelopes.AssertError(response, HttpStatusCode.BadRequest,
-                "The request body must be JSON: send the header Content-Type: application/json.");
+                "The request body must be JSON: send the header Content-Type: application/json.", "unsupported_media_type");
         });
     }
 
@@ -64,7 +67,7 @@ public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<Payment
     {
         var response = await Post(Raw("", "application/json"));
 
-        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body is empty: send a JSON object.");
+        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body is empty: send a JSON object.", "malformed_json");
     }
 
     [Fact]
@@ -72,7 +75,7 @@ public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<Payment
     {
         var response = await Post(Raw("null", "application/json"));
 
-        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body must be a JSON object, not null.");
+        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body must be a JSON object.", "malformed_json");
     }
 
     [Theory]
@@ -83,7 +86,7 @@ public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<Payment
     {
         var response = await Post(Raw(json, "application/json"));
 
-        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body must be a JSON object.");
+        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body must be a JSON object.", "malformed_json");
     }
 
     [Fact]
@@ -95,7 +98,7 @@ public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<Payment
 
             var response = await Post(Raw(body, "application/json"));
 
-            await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body is larger than the limit of 64 KiB.");
+            await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body is larger than the limit of 64 KiB.", "payload_too_large");
         });
     }
 
@@ -110,39 +113,69 @@ public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<Payment
 
         var response = await _api.SendAsync(request);
 
-        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body is larger than the limit of 64 KiB.");
+        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body is larger than the limit of 64 KiB.", "payload_too_large");
     }
 
     [Theory]
-    [InlineData("amount", "true", "The field 'amount' must be a number or a numeric string.")]
-    [InlineData("amount", "[80]", "The field 'amount' must be a number or a numeric string.")]
-    [InlineData("tax", "{}", "The field 'tax' must be a number or a numeric string.")]
-    [InlineData("order_items", "\"x\"", "The field 'order_items' has the wrong JSON type: expected an array.")]
-    [InlineData("metadata", "\"x\"", "The field 'metadata' has the wrong JSON type: expected an object.")]
-    [InlineData("metadata", "[]", "The field 'metadata' has the wrong JSON type: expected an object.")]
-    [InlineData("name", "5", "The field 'name' has the wrong JSON type: expected a string.")]
-    [InlineData("email", "true", "The field 'email' has the wrong JSON type: expected a string.")]
-    [InlineData("currency", "{\"code\":\"USD\"}", "The field 'currency' has the wrong JSON type: expected a string.")]
-    public async Task CreateIntent_WithWrongJsonType_Returns400NamingTheField(string field, string json, string message)
+    [InlineData("amount", "true", "The amount must be a number.")]
+    [InlineData("amount", "[80]", "The amount must be a number.")]
+    [InlineData("tax", "{}", "The tax must be a number.")]
+    [InlineData("order_items", "\"x\"", "The order items must be an array.")]
+    [InlineData("metadata", "\"x\"", "The metadata must be an object.")]
+    [InlineData("metadata", "[]", "The metadata must be an object.")]
+    [InlineData("name", "5", "The name must be a string.")]
+    [InlineData("name", "[\"a\"]", "The name must be a string.")]
+    [InlineData("email", "123", "The email must be a string.")]
+    [InlineData("email", "true", "The email must be a string.")]
+    [InlineData("currency", "{\"code\":\"USD\"}", "The currency must be a string.")]
+    [InlineData("interval_days", "false", "The interval days must be a number.")]
+    public async Task CreateIntent_WithWrongJsonType_Returns422NamingTheField(string field, string json, string message)
     {
-        var body = new IntentBuilder().With(field, System.Text.Json.Nodes.JsonNode.Parse(json)).Json();
+        await AssertNothingCreated(async () =>
+        {
+            var body = new IntentBuilder().With(field, System.Text.Json.Nodes.JsonNode.Parse(json)).Json();
 
-        var response = await Post(Raw(body, "application/json"));
+            var response = await Post(Raw(body, "application/json"));
 
-        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, message);
+            var errors = (await Envelopes.AssertValidationError(response, field, message))["errors"]!.AsObject();
+            Assert.Equal([message], errors[field]!.AsArray().Select(m => (string?)m));
+        });
     }
 
     [Theory]
-    [InlineData("""[{"name":"A","quantity":true,"price":1}]""", "The field 'order_items.0.quantity' must be a number or a numeric string.")]
-    [InlineData("""[{"name":7,"quantity":1,"price":1}]""", "The field 'order_items.0.name' has the wrong JSON type: expected a string.")]
-    [InlineData("""["x"]""", "The field 'order_items.0' has the wrong JSON type: expected an object.")]
-    public async Task CreateIntent_WithWrongJsonTypeInAnItem_Returns400NamingThePath(string items, string message)
+    [InlineData("""[{"name":"A","quantity":true,"price":1}]""", "order_items.0.quantity", "The order items.0.quantity must be a number.")]
+    [InlineData("""[{"name":7,"quantity":1,"price":1}]""", "order_items.0.name", "The order items.0.name must be a string.")]
+    [InlineData("""["x"]""", "order_items.0", "The order items.0 must be an object.")]
+    [InlineData("""[1]""", "order_items.0", "The order items.0 must be an object.")]
+    public async Task CreateIntent_WithWrongJsonTypeInAnItem_Returns422NamingThePath(string items, string field, string message)
     {
         var body = new IntentBuilder().With("order_items", System.Text.Json.Nodes.JsonNode.Parse(items)).Json();
 
         var response = await Post(Raw(body, "application/json"));
 
-        await Envelopes.AssertError(response, HttpStatusCode.BadRequest, message);
+        await Envelopes.AssertValidationError(response, field, message);
+    }
+
+    [Fact]
+    public async Task CreateIntent_WithWrongTypesAndMissingFields_ListsEveryProblemInOne422()
+    {
+        var body = new IntentBuilder().With("email", 123).With("metadata", "x").Without("name").With("amount", "abc").Json();
+
+        var response = await Post(Raw(body, "application/json"));
+
+        await Envelopes.AssertValidationError(response, "email", "The email must be a string.");
+        var errors = (await Envelopes.AssertValidationError(response, "metadata", "The metadata must be an object."))["errors"]!.AsObject();
+        Assert.Equal("The name field is required.", (string?)errors["name"]![0]);
+        Assert.Equal("The amount must be a number.", (string?)errors["amount"]![0]);
+        Assert.Equal(4, errors.Count);
+    }
+
+    [Fact]
+    public async Task Refund_WithWrongJsonType_Returns422NamingTheField()
+    {
+        var response = await _api.PostAsync($"{IntentCalls.Intents}/pi_x/refunds", Raw("""{"amount": true}""", "application/json"));
+
+        await Envelopes.AssertValidationError(response, "amount", "The amount must be a number.");
     }
 
     [Theory]
@@ -152,7 +185,7 @@ public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<Payment
     {
         var response = await _api.GetAsync(path);
 
-        await Envelopes.AssertError(response, HttpStatusCode.NotFound, "The requested resource was not found.");
+        await Envelopes.AssertError(response, HttpStatusCode.NotFound, "The requested resource was not found.", "not_found");
     }
 
     [Theory]
@@ -163,7 +196,7 @@ public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<Payment
     {
         var response = await _api.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
 
-        await Envelopes.AssertError(response, HttpStatusCode.MethodNotAllowed, $"The method {method} is not allowed for this resource.");
+        await Envelopes.AssertError(response, HttpStatusCode.MethodNotAllowed, $"The method {method} is not allowed for this resource.", "method_not_allowed");
     }
 
     [Fact]

@@ -11,10 +11,10 @@ namespace PaymentHub.Tests.Infrastructure;
 /// <summary>Assertions on the API's envelopes (docs/api.md).</summary>
 public static class Envelopes
 {
-    public const string InvalidApiKey = """{"success":false,"message":"Invalid API Key provided.","data":[]}""";
+    public const string InvalidApiKey = """{"success":false,"message":"Invalid API Key provided.","code":"invalid_api_key","data":[]}""";
 
     /// <summary>422 in the validation envelope, with <paramref name="message"/> among the messages for <paramref name="field"/>.</summary>
-    public static async Task<JsonObject> AssertValidationError(HttpResponseMessage response, string field, string message)
+    public static async Task<JsonObject> AssertValidationError(HttpResponseMessage response, string field, string message, string? code = null)
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.UnprocessableEntity, $"expected 422, got {(int)response.StatusCode}: {text}");
@@ -24,20 +24,31 @@ public static class Envelopes
         Assert.True(errors.ContainsKey(field), $"no error for '{field}' in {text}");
         var messages = errors[field]!.AsArray().Select(m => (string?)m).ToList();
         Assert.Contains(message, messages);
-        Assert.Equal(["message", "errors"], body.Select(p => p.Key));
+        if (code is null)
+            Assert.Equal(["message", "errors"], body.Select(p => p.Key));
+        else
+        {
+            Assert.Equal(["message", "errors", "code"], body.Select(p => p.Key));
+            Assert.Equal(code, (string?)body["code"]);
+        }
         return body;
     }
 
-    /// <summary>The error envelope: <c>{"success": false, "message", "data"}</c>; returns the message.</summary>
-    public static async Task<JsonNode> AssertError(HttpResponseMessage response, HttpStatusCode status, string? message = null)
+    /// <summary>
+    /// The error envelope: <c>{"success": false, "message", "code", "data"}</c>, with the expected code when
+    /// given; returns the body.
+    /// </summary>
+    public static async Task<JsonNode> AssertError(HttpResponseMessage response, HttpStatusCode status, string? message = null, string? code = null)
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
         Assert.StartsWith("application/json", response.Content.Headers.ContentType?.MediaType);
         var body = JsonNode.Parse(text)!.AsObject();
-        Assert.Equal(["success", "message", "data"], body.Select(p => p.Key));
+        Assert.Equal(["success", "message", "code", "data"], body.Select(p => p.Key));
         Assert.False((bool)body["success"]!);
+        Assert.Matches("^[a-z_]+$", (string?)body["code"]);
         if (message is not null) Assert.Equal(message, (string?)body["message"]);
+        if (code is not null) Assert.Equal(code, (string?)body["code"]);
         return body;
     }
 

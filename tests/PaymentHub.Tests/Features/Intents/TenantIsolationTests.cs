@@ -26,7 +26,7 @@ public sealed class TenantIsolationTests(TenantIsolationTests.Tenants tenants) :
         Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
     }
 
-    private const string NotFound = """{"success":false,"message":"Payment intent not found.","data":[]}""";
+    private const string NotFound = """{"success":false,"message":"Payment intent not found.","code":"intent_not_found","data":[]}""";
 
     private static async Task AssertNotFound(HttpResponseMessage response)
     {

@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using PaymentHub.Features.Gateways.Contracts;
+
+namespace PaymentHub.Tests.Infrastructure.Security;
+
+public sealed class KeysAtRestTests
+{
+    private const UnixFileMode Folder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode File600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>A factory whose Data Protection keys are encrypted with a certificate.</summary>
+    private sealed class CertificateFactory(string pfx, string password) : PaymentHubFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("PAYMENTHUB_KEY_CERTIFICATE", pfx);
+            builder.UseSetting("PAYMENTHUB_KEY_CERTIFICATE_PASSWORD", password);
+        }
+    }
+
+    private static Task SaveNmiKeyAsync(PaymentHubFactory app) =>
+        app.Services.GetRequiredService<IGatewaySettingsStore>().SaveAsync(app.FixtureMerchantId(), "live",
+            new GatewaySettingsUpdate("nmi", "nmi-secret-key-1234", "tok", null), CancellationToken.None);
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task DataFolder_Database_AndKeyFiles_AreTheOwnersOnly()
+    {
+        await using var app = new PaymentHubFactory();
+        await app.Api().CreateIntentAsync();
+        await SaveNmiKeyAsync(app);
+
+        Assert.Equal(Folder, File.GetUnixFileMode(app.DataPath));
+        Assert.Equal(File600, File.GetUnixFileMode(app.DatabasePath));
+        Assert.Equal(File600, File.GetUnixFileMode(app.DatabasePath + "-wal"));
+        var keys = Path.Combine(app.DataPath, "keys");
+        Assert.Equal(Folder, File.GetUnixFileMode(keys));
+        var keyFiles = Directory.GetFiles(keys, "*.xml");
+        Assert.NotEmpty(keyFiles);
+        Assert.All(keyFiles, f => Assert.Equal(File600, File.GetUnixFileMode(f)));
+    }
+
+    [Fact]
+    public async Task WithAKeyCertificate_KeysAreStoredEncrypted_AndStillDecrypt()
+    {
+        var folder = Directory.CreateTempSubdirectory("paymenthub-cert-").FullName;
+        try
+        {
+            var pfx = Path.Combine(folder, "keys.pfx");
+            using (var rsa = RSA.Create(2048))
+            {
+                var request = new CertificateRequest("CN=PaymentHub keys", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+                using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+                await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, "pfx-password"));
+            }
+            await using var app = new CertificateFactory(pfx, "pfx-password");
+            await SaveNmiKeyAsync(app);
+
+            var xml = await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(app.DataPath, "keys"), "key-*.xml").Single());
+            Assert.Contains("EncryptedData", xml);
+            Assert.DoesNotContain("<value>", xml);
+            var stored = await app.Services.GetRequiredService<IGatewaySettingsStore>().GetAsync(app.FixtureMerchantId(), "live", CancellationToken.None);
+            Assert.Equal("nmi-secret-key-1234", stored!.SecurityKey);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AMissingKeyCertificate_StopsStartUpWithAClearMessage()
+    {
+        var data = Directory.CreateTempSubdirectory("paymenthub-cert-").FullName;
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--urls", "http://127.0.0.1:0"])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                Environment = { ["PAYMENTHUB_DATA"] = data, ["PAYMENTHUB_KEY_CERTIFICATE"] = "/nonexistent/keys.pfx" },
+            };
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(timeout.Token);
+
+            Assert.Equal(1, process.ExitCode);
+            Assert.Equal("PaymentHub did not start: PAYMENTHUB_KEY_CERTIFICATE names /nonexistent/keys.pfx, which does not exist.", (await stderr).Trim());
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+}
