@@ -18,6 +18,7 @@ public sealed class CheckoutData : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapGet("/api/checkout/{token}", Handle)
             .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound)
+            .Produces<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)
             .WithTags("Checkout")
             .WithName("GetCheckoutData")
             .WithSummary("Checkout data for your own widget")
@@ -36,13 +37,15 @@ public sealed class CheckoutData : ICarterModule
     {
         var intent = await CheckoutFlow.Load(db, currencies, token, ct);
         if (intent is null) return ApiError.NotFound(ErrorCodes.NotFound, "Payment");
-        var gateway = await gateways.ForAsync(intent.MerchantId, intent.Mode, ct);
+        // Widgets on the merchant's own pages read this from the browser; the token is the credential, not a cookie.
+        http.Response.Headers.AccessControlAllowOrigin = "*";
+        var gateway = await CheckoutFlow.GatewayAsync(gateways, intent, ct);
+        if (gateway is null)
+            return new ApiError(StatusCodes.Status503ServiceUnavailable, ErrorCodes.GatewayUnavailable,
+                "This merchant cannot take card payments right now: its live gateway is not configured.");
         var c = intent.Currency;
         string Money(long minor) => Amounts.Format(minor, c.Exponent);
         var payable = intent.Status == IntentStatus.RequiresPayment && !intent.IsExpiredAt(clock.GetUtcNow());
-        http.Response.Headers.CacheControl = "no-store";
-        // Widgets on the merchant's own pages read this from the browser; the token is the credential, not a cookie.
-        http.Response.Headers.AccessControlAllowOrigin = "*";
         return new ApiOk<Response>(new Response(
             intent.IntentId, intent.ReferenceId,
             intent.Status == IntentStatus.RequiresPayment && !payable ? IntentStatus.Expired : intent.Status,
