@@ -197,14 +197,9 @@ internal sealed class NmiGateway(NmiAccount account, HttpClient http, Db db, DbW
 
     private static void AddCustomer(List<KeyValuePair<string, string>> fields, GatewayCustomer? customer, string? nameOnCard)
     {
-        var first = customer?.FirstName;
-        var last = customer?.LastName;
-        if (first is null && last is null && !string.IsNullOrWhiteSpace(nameOnCard))
-        {
-            var name = nameOnCard.Trim();
-            var space = name.LastIndexOf(' ');
-            (first, last) = space > 0 ? (name[..space], name[(space + 1)..]) : (name, null);
-        }
+        var (first, last) = customer?.FirstName is null && customer?.LastName is null
+            ? CardNumbers.SplitName(nameOnCard)
+            : (customer.FirstName, customer.LastName);
         if (!string.IsNullOrWhiteSpace(first)) fields.Add(new("first_name", first));
         if (!string.IsNullOrWhiteSpace(last)) fields.Add(new("last_name", last));
         if (!string.IsNullOrWhiteSpace(customer?.Email)) fields.Add(new("email", customer.Email));

@@ -65,6 +65,15 @@ public sealed class SimulatorGatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sale_WithExpiryYearAtTheEndOfTheCalendar_IsAnsweredNotThrown()
+    {
+        var result = await Gateway().SaleAsync(Payment(expMonth: 12, expYear: 9999), default);
+
+        Assert.Equal(GatewayOutcome.Approved, result.Outcome);
+        Assert.Equal("12/99", result.CardExpiry);
+    }
+
+    [Fact]
     public async Task RenewalDecliningCard_FirstChargeApproves_ThenEveryVaultedChargeDeclines()
     {
         var first = await Gateway().SaleAsync(Payment("4000000000000341", storeCard: true), default);
