@@ -1,5 +1,7 @@
 using Carter;
 using System.Reflection;
+using System.Text.Json.Serialization;
+using FluentValidation;
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,12 +18,13 @@ namespace PaymentHub.Features.Payments;
 
 /// <summary>
 /// POST /intents/{intent_id}/capture: takes an authorized (capture_method manual) payment, in full or
-/// a smaller amount, never more (seed 003's "finalize a frozen payment").
+/// a smaller amount, never more: the second half of an authorize-then-capture ("frozen") payment.
 /// </summary>
 public sealed class CaptureIntent : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPlatform().MapPost("/intents/{intent_id}/capture", Handle)
+            .Validate<Request>()
             .Accepts<Request>("application/json")
             .WithTags("Intents")
             .WithName("CaptureIntent")
@@ -32,8 +35,17 @@ public sealed class CaptureIntent : ICarterModule
     {
         public FlexNumber? Amount { get; init; }
 
+        /// <summary>Not part of the body: the amount's rules depend on the intent's currency.</summary>
+        [JsonIgnore] public PaymentTarget Target { get; private init; } = null!;
+
         public static async ValueTask<Request?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
-            await JsonBody.ReadOptionalAsync(ctx, new Request());
+            (await JsonBody.ReadOptionalAsync(ctx, new Request())) with { Target = await PaymentTarget.FromAsync(ctx, parameter) };
+    }
+
+    /// <summary>The body's own rules; whether the authorization covers the amount is checked by the handler.</summary>
+    public sealed class Validator : AbstractValidator<Request>
+    {
+        public Validator(Db db, Currencies currencies) => RuleFor(r => r.Amount).PartialAmountOf(r => r.Target, db, currencies);
     }
 
     public sealed record Response(string IntentId, string Status, long ChargeId, string AmountCaptured, string Currency);
@@ -58,7 +70,7 @@ public sealed class CaptureIntent : ICarterModule
             var amount = charge.Amount;
             if (request.Amount is { } requested)
             {
-                var problem = PartialAmount.Problem(requested, charge.Amount, "authorized", currency);
+                var problem = PartialAmount.OverLimit(requested, charge.Amount, "authorized", currency);
                 if (problem is not null) return ApiValidationError.For("amount", problem);
                 amount = Amounts.ToMinor(requested.Value!.Value, currency.Exponent);
             }

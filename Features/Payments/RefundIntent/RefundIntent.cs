@@ -1,5 +1,7 @@
 using Carter;
 using System.Reflection;
+using System.Text.Json.Serialization;
+using FluentValidation;
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,6 +25,7 @@ public sealed class RefundIntent : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPlatform().MapPost("/intents/{intent_id}/refunds", Handle)
+            .Validate<Request>()
             .Accepts<Request>("application/json")
             .WithTags("Intents")
             .WithName("RefundIntent")
@@ -35,8 +38,21 @@ public sealed class RefundIntent : ICarterModule
         public string? Reason { get; init; }
         public long? ChargeId { get; init; }
 
+        /// <summary>Not part of the body: the amount's rules depend on the intent's currency.</summary>
+        [JsonIgnore] public PaymentTarget Target { get; private init; } = null!;
+
         public static async ValueTask<Request?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
-            await JsonBody.ReadOptionalAsync(ctx, new Request());
+            (await JsonBody.ReadOptionalAsync(ctx, new Request())) with { Target = await PaymentTarget.FromAsync(ctx, parameter) };
+    }
+
+    /// <summary>The body's own rules; whether the charge still has that much to refund is checked by the handler.</summary>
+    public sealed class Validator : AbstractValidator<Request>
+    {
+        public Validator(Db db, Currencies currencies)
+        {
+            RuleFor(r => r.Amount).PartialAmountOf(r => r.Target, db, currencies);
+            RuleFor(r => r.Reason).MaximumLength(500).WithMessage(Messages.MaxChars(500));
+        }
     }
 
     public sealed record Response(string RefundId, string IntentId, long ChargeId, string Amount, string Currency, string Status,
@@ -66,8 +82,6 @@ public sealed class RefundIntent : ICarterModule
     public static async Task<Results<ApiOk<Response>, ApiError, ApiValidationError>> Handle(
         [FromRoute(Name = "intent_id")] string intentId, Request request, Caller caller, [AsParameters] GatewayOperation s, CancellationToken ct)
     {
-        if (request.Reason is { Length: > 500 }) return ApiValidationError.For("reason", "The reason must not be greater than 500 characters.");
-
         var start = await s.Writer.WriteAsync<object>(async tx =>
         {
             var intent = await IntentState.LoadAsync(tx, intentId);
@@ -85,7 +99,7 @@ public sealed class RefundIntent : ICarterModule
             var amount = refundable;
             if (request.Amount is { } requested)
             {
-                var problem = PartialAmount.Problem(requested, refundable, "refundable", currency);
+                var problem = PartialAmount.OverLimit(requested, refundable, "refundable", currency);
                 if (problem is not null) return ApiValidationError.For("amount", problem);
                 amount = Amounts.ToMinor(requested.Value!.Value, currency.Exponent);
             }
