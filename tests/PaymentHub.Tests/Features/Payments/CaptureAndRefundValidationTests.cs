@@ -9,22 +9,17 @@ public sealed class CaptureAndRefundValidationTests(PaymentHubFactory app) : ICl
 {
     private readonly Checkout _checkout = new(app);
 
-    private async Task<string> AuthorizedAsync(string currency = "USD", int amount = 80)
+    /// <summary>An intent in <paramref name="currency"/> paid by card: captured at once, or (manual) only authorized.</summary>
+    private async Task<string> PaidAsync(string currency = "USD", int amount = 80, bool manual = false)
     {
         var (id, path) = await _checkout.CreateAsync(new IntentBuilder().With("currency", currency).With("amount", amount)
             .With("order_items", new JsonArray(new JsonObject { ["name"] = "Item", ["quantity"] = 1, ["price"] = amount }))
-            .With("capture_method", "manual"));
+            .With("capture_method", manual ? "manual" : "automatic"));
         await _checkout.PayAsync(_checkout.Browser(), path);
         return id;
     }
 
-    private async Task<string> PaidAsync(string currency = "USD", int amount = 80)
-    {
-        var (id, path) = await _checkout.CreateAsync(new IntentBuilder().With("currency", currency).With("amount", amount)
-            .With("order_items", new JsonArray(new JsonObject { ["name"] = "Item", ["quantity"] = 1, ["price"] = amount })));
-        await _checkout.PayAsync(_checkout.Browser(), path);
-        return id;
-    }
+    private Task<string> AuthorizedAsync(string currency = "USD", int amount = 80) => PaidAsync(currency, amount, manual: true);
 
     [Theory]
     [InlineData("\"abc\"", "The amount must be a number.")]

@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Payments;
 using PaymentHub.Tests.Features.Gateways;
 using PaymentHub.Tests.Infrastructure;
@@ -41,20 +39,11 @@ public sealed class SettlePaymentsRestartTests
             string intentId, refundId;
             await using (var before = new OnData(dataPath, jobs: false))
             {
-                var live = await before.CreateClientAsync(await before.CreateMerchantAsync(), "live");
-                await before.Services.GetRequiredService<IGatewaySettingsStore>().SaveAsync(live.MerchantId, "live",
-                    new GatewaySettingsUpdate("nmi", FakeNmi.SecurityKey, "tok-public", nmi.BaseUrl), CancellationToken.None);
-                var api = before.Api(live);
-                var intent = await Envelopes.AssertOk(await api.PostJson("/api/platform/intents", new IntentBuilder().Json()));
-                intentId = (string)intent["intent_id"]!;
-                var path = new Uri((string)intent["payment_url"]!).AbsolutePath;
-                var checkout = new Checkout(before);
-                var browser = checkout.Browser();
-                var token = await Checkout.AntiforgeryToken(await browser.GetAsync(path));
-                await browser.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
-                {
-                    ["__af"] = token, ["name_on_card"] = "Jane Customer", ["payment_token"] = FakeNmi.TestToken,
-                }));
+                var live = await LiveMerchant.CreateAsync(before, nmi);
+                var (id, path) = await live.CreateIntentAsync(new IntentBuilder());
+                intentId = id;
+                await live.PayWithTokenAsync(path);
+                var api = live.Api();
 
                 nmi.Fault = FakeNmi.Faults.DropAnswer;
                 nmi.QueryFault = FakeNmi.Faults.ServerError;

@@ -1,9 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using PaymentHub.Features.Gateways.Contracts;
-using PaymentHub.Features.Merchants;
 using PaymentHub.Features.Payments;
 using PaymentHub.Tests.Features.Gateways;
 using PaymentHub.Tests.Infrastructure;
@@ -15,54 +12,17 @@ namespace PaymentHub.Tests.Features.Payments;
 /// intent processing) until the settlement job asks the gateway what became of them, and then move
 /// exactly as an answer at once would have moved them.
 /// </summary>
-public sealed class SettlePaymentsTests : IClassFixture<SettlePaymentsTests.Factory>, IAsyncLifetime
+public sealed class SettlePaymentsTests(ShortNmiTimeoutFactory app) : LiveModeTests(app)
 {
-    /// <summary>A short NMI timeout, so a hung gateway is a quick test.</summary>
-    public sealed class Factory : PaymentHubFactory
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseSetting("PaymentHub:Nmi:TimeoutSeconds", "1");
-        }
-    }
+    private readonly Checkout _checkout = new(app);
 
-    private readonly Factory _app;
-    private readonly Checkout _checkout;
-    private FakeNmi _nmi = null!;
-    private NewApiClient _live = null!;
-
-    public SettlePaymentsTests(Factory app)
-    {
-        _app = app;
-        _checkout = new Checkout(app);
-    }
-
-    public async Task InitializeAsync()
-    {
-        _nmi = await FakeNmi.StartAsync();
-        _live = await _app.CreateClientAsync(await _app.CreateMerchantAsync(), "live");
-        await _app.Services.GetRequiredService<IGatewaySettingsStore>().SaveAsync(_live.MerchantId, "live",
-            new GatewaySettingsUpdate("nmi", FakeNmi.SecurityKey, "tok-public", _nmi.BaseUrl), CancellationToken.None);
-    }
-
-    public async Task DisposeAsync() => await _nmi.DisposeAsync();
-
-    private HttpClient Api() => _app.Api(_live);
+    private HttpClient Api() => Live.Api();
 
     /// <summary>A live intent paid (or, manual, authorized) with the Collect.js test token.</summary>
     private async Task<string> PaidAsync(bool manual = false)
     {
-        var response = await Api().PostJson("/api/platform/intents", new IntentBuilder().With("capture_method", manual ? "manual" : "automatic").Json());
-        var data = await Envelopes.AssertOk(response);
-        var path = new Uri((string)data["payment_url"]!).AbsolutePath;
-        var browser = _checkout.Browser();
-        var token = await Checkout.AntiforgeryToken(await browser.GetAsync(path));
-        await browser.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__af"] = token, ["name_on_card"] = "Jane Customer", ["payment_token"] = FakeNmi.TestToken,
-        }));
-        var id = (string)data["intent_id"]!;
+        var (id, path) = await Live.CreateIntentAsync(new IntentBuilder().With("capture_method", manual ? "manual" : "automatic"));
+        await Live.PayWithTokenAsync(path);
         Assert.Equal(manual ? "requires_capture" : "succeeded", await StatusAsync(id));
         return id;
     }
@@ -73,30 +33,30 @@ public sealed class SettlePaymentsTests : IClassFixture<SettlePaymentsTests.Fact
     /// <summary>Runs <paramref name="call"/> while NMI processes requests but their answers never arrive, nor do queries.</summary>
     private async Task<HttpResponseMessage> WithAnswersLostAsync(Func<Task<HttpResponseMessage>> call, FakeNmi.Faults fault = FakeNmi.Faults.DropAnswer)
     {
-        _nmi.Fault = fault;
-        _nmi.QueryFault = FakeNmi.Faults.ServerError;
+        Nmi.Fault = fault;
+        Nmi.QueryFault = FakeNmi.Faults.ServerError;
         try
         {
             return await call();
         }
         finally
         {
-            _nmi.Fault = FakeNmi.Faults.None;
-            _nmi.QueryFault = FakeNmi.Faults.None;
+            Nmi.Fault = FakeNmi.Faults.None;
+            Nmi.QueryFault = FakeNmi.Faults.None;
         }
     }
 
     /// <summary>The settlement job as Hangfire runs it, with the clock moved <paramref name="by"/> for the run.</summary>
     private async Task SettleAsync(TimeSpan by)
     {
-        _app.Clock.Advance(by);
+        App.Clock.Advance(by);
         try
         {
-            await _app.Services.GetRequiredService<SettlePayments>().RunAsync(CancellationToken.None);
+            await App.Services.GetRequiredService<SettlePayments>().RunAsync(CancellationToken.None);
         }
         finally
         {
-            _app.Clock.Advance(-by);
+            App.Clock.Advance(-by);
         }
     }
 
@@ -117,7 +77,7 @@ public sealed class SettlePaymentsTests : IClassFixture<SettlePaymentsTests.Fact
         Assert.Equal("30.00", (string)refund["amount_refunded"]!);
         var refundId = (string)refund["refund_id"]!;
         var orderId = await _checkout.ScalarAsync<string>("SELECT order_id FROM refunds WHERE id = @refundId", new { refundId });
-        var atNmi = Assert.Single(_nmi.Ledger, t => t.Type == "refund" && t.OrderId == orderId);
+        var atNmi = Assert.Single(Nmi.Ledger, t => t.Type == "refund" && t.OrderId == orderId);
         Assert.DoesNotContain(await _checkout.EventsAsync(id), e => e.Type == "payment.refunded");
         Assert.Equal(1, await LogsAsync(id, "refund.unknown"));
 
@@ -133,7 +93,7 @@ public sealed class SettlePaymentsTests : IClassFixture<SettlePaymentsTests.Fact
         Assert.Equal((refundId, "30.00", "damaged"), ((string)payload["refund_id"]!, (string)payload["amount"]!, (string)payload["reason"]!));
         Assert.Equal(1, await LogsAsync(id, "payment.refunded"));
         Assert.Equal("30.00", (string)(await Envelopes.AssertOk(await Api().GetAsync($"/api/platform/intents/{id}")))["charges"]![0]!["amount_refunded"]!);
-        Assert.Single(_nmi.Ledger, t => t.Type == "refund" && t.OrderId == orderId);
+        Assert.Single(Nmi.Ledger, t => t.Type == "refund" && t.OrderId == orderId);
 
         await SettleAsync(PastMinimumAge); // a second run finds nothing left to do
         Assert.Single(await _checkout.EventsAsync(id), e => e.Type == "payment.refunded");
@@ -159,7 +119,7 @@ public sealed class SettlePaymentsTests : IClassFixture<SettlePaymentsTests.Fact
         Assert.Equal(0L, await _checkout.ScalarAsync<long>("SELECT refunded_amount FROM charges WHERE intent_id = @id", new { id }));
         Assert.Equal(1, await LogsAsync(id, "refund.failed"));
         Assert.DoesNotContain(await _checkout.EventsAsync(id), e => e.Type == "payment.refunded");
-        Assert.DoesNotContain(_nmi.Ledger, t => t.Type == "refund");
+        Assert.DoesNotContain(Nmi.Ledger, t => t.Type == "refund");
         var again = await Api().PostJson($"/api/platform/intents/{id}/refunds", new { amount = 80 });
         Assert.Equal("succeeded", (string)(await Envelopes.AssertOk(again))["status"]!);
     }
@@ -185,7 +145,7 @@ public sealed class SettlePaymentsTests : IClassFixture<SettlePaymentsTests.Fact
         var charge = (await Envelopes.AssertOk(await Api().GetAsync($"/api/platform/intents/{id}")))["charges"]![0]!;
         Assert.Equal(("success", "60.50"), ((string)charge["status"]!, (string)charge["amount_captured"]!));
         Assert.Equal(["payment.captured", "payment.succeeded"], (await _checkout.EventsAsync(id)).Select(e => e.Type).ToList());
-        Assert.Equal(1, _nmi.Requests.Count(r => r.Path.EndsWith("transact.php", StringComparison.Ordinal) && r.Fields.GetValueOrDefault("type") == "capture"));
+        Assert.Equal(1, Nmi.Requests.Count(r => r.Path.EndsWith("transact.php", StringComparison.Ordinal) && r.Fields.GetValueOrDefault("type") == "capture"));
     }
 
     [Fact]
@@ -219,7 +179,7 @@ public sealed class SettlePaymentsTests : IClassFixture<SettlePaymentsTests.Fact
         Assert.Equal("processing", await StatusAsync(id));
         Assert.Equal(1, await LogsAsync(id, "void.unknown"));
         var authorization = await _checkout.ScalarAsync<string>("SELECT gateway_transaction_id FROM charges WHERE intent_id = @id", new { id });
-        Assert.Equal("canceled", Assert.Single(_nmi.Ledger, t => t.Id == authorization).Condition); // NMI did void it
+        Assert.Equal("canceled", Assert.Single(Nmi.Ledger, t => t.Id == authorization).Condition); // NMI did void it
 
         await SettleAsync(PastMinimumAge);
 
@@ -236,7 +196,7 @@ public sealed class SettlePaymentsTests : IClassFixture<SettlePaymentsTests.Fact
     public async Task Refund_WhoseAnswerIsLost_ButTheQueryAnswers_IsSettledAtOnce()
     {
         var id = await PaidAsync();
-        _nmi.Fault = FakeNmi.Faults.DropAnswer;
+        Nmi.Fault = FakeNmi.Faults.DropAnswer;
         HttpResponseMessage response;
         try
         {
@@ -244,11 +204,11 @@ public sealed class SettlePaymentsTests : IClassFixture<SettlePaymentsTests.Fact
         }
         finally
         {
-            _nmi.Fault = FakeNmi.Faults.None;
+            Nmi.Fault = FakeNmi.Faults.None;
         }
 
         Assert.Equal("succeeded", (string)(await Envelopes.AssertOk(response))["status"]!);
         Assert.Single(await _checkout.EventsAsync(id), e => e.Type == "payment.refunded");
-        Assert.EndsWith("/api/query.php", _nmi.Requests[^1].Path);
+        Assert.EndsWith("/api/query.php", Nmi.Requests[^1].Path);
     }
 }
