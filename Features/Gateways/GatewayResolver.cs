@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Gateways.Nmi;
 using PaymentHub.Features.Gateways.Simulator;
@@ -6,53 +5,47 @@ using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Gateways;
 
-/// <summary>Test mode → the simulator, always; live mode → NMI with the merchant's own settings.</summary>
+/// <summary>
+/// Which gateway a merchant's mode uses, decided in one place: test mode is the simulator, always;
+/// live mode is NMI with the merchant's own settings. Both the gateway calls and the checkout's card
+/// form ask here, so they can never disagree.
+/// </summary>
 internal sealed class GatewayResolver(
     IGatewaySettingsStore settings,
     IHttpClientFactory httpClients,
     Db db,
     DbWriter writer,
     TimeProvider clock,
-    ILoggerFactory loggers) : IGatewayResolver
+    ILoggerFactory loggers) : IGatewayResolver, ICheckoutGatewayInfo
 {
     public const string NotConfigured = "Live payments are not configured: set the merchant's NMI security key";
 
-    public async Task<IGateway> ForAsync(string merchantId, string mode, CancellationToken ct)
-    {
-        switch (mode)
-        {
-            case "test":
-                return new SimulatorGateway(merchantId, db, writer, clock, loggers.CreateLogger<SimulatorGateway>());
-            case "live":
-                var live = await settings.GetAsync(merchantId, "live", ct);
-                if (live is not { Gateway: NmiGateway.GatewayName, HasSecurityKey: true })
-                    throw new InvalidOperationException(NotConfigured);
-                var account = new NmiAccount(merchantId, live.SecurityKey!, live.BaseUrl ?? NmiAccount.DefaultBaseUrl);
-                return new NmiGateway(account, httpClients.CreateClient(NmiOptions.HttpClientName), db, writer, clock, loggers.CreateLogger<NmiGateway>());
-            default:
-                throw new ArgumentException($"Unknown mode '{mode}': use test or live.", nameof(mode));
-        }
-    }
-}
+    async Task<IGateway> IGatewayResolver.ForAsync(string merchantId, string mode, CancellationToken ct) =>
+        await LiveSettingsAsync(merchantId, mode, ct) is { } live
+            ? new NmiGateway(new NmiAccount(merchantId, live.SecurityKey!, BaseUrl(live)), httpClients.CreateClient(NmiOptions.HttpClientName),
+                db, writer, clock, loggers.CreateLogger<NmiGateway>())
+            : new SimulatorGateway(merchantId, db, writer, clock, loggers.CreateLogger<SimulatorGateway>());
 
-/// <summary>What the hosted checkout loads to collect a card: nothing in test mode, Collect.js in live mode.</summary>
-internal sealed class CheckoutGatewayInfoProvider(IGatewaySettingsStore settings) : ICheckoutGatewayInfo
-{
-    public async Task<CheckoutGatewayInfo> ForAsync(string merchantId, string mode, CancellationToken ct)
+    /// <summary>Nothing to load in test mode; Collect.js in live mode, from the same host as the API (white-label gateways serve their own).</summary>
+    async Task<CheckoutGatewayInfo> ICheckoutGatewayInfo.ForAsync(string merchantId, string mode, CancellationToken ct) =>
+        await LiveSettingsAsync(merchantId, mode, ct) is { } live
+            ? new CheckoutGatewayInfo(NmiGateway.GatewayName, live.TokenizationKey, BaseUrl(live) + "/token/Collect.js")
+            : new CheckoutGatewayInfo(SimulatorGateway.GatewayName, null, null);
+
+    /// <summary>Null in test mode; in live mode the merchant's NMI settings, which must hold a security key.</summary>
+    private async Task<GatewaySettings?> LiveSettingsAsync(string merchantId, string mode, CancellationToken ct)
     {
         switch (mode)
         {
             case "test":
-                return new CheckoutGatewayInfo(SimulatorGateway.GatewayName, null, null);
+                return null;
             case "live":
                 var live = await settings.GetAsync(merchantId, "live", ct);
-                if (live is not { Gateway: NmiGateway.GatewayName, HasSecurityKey: true })
-                    throw new InvalidOperationException(GatewayResolver.NotConfigured);
-                // White-label NMI gateways serve Collect.js from their own host, like the API.
-                var baseUrl = live.BaseUrl ?? NmiAccount.DefaultBaseUrl;
-                return new CheckoutGatewayInfo(NmiGateway.GatewayName, live.TokenizationKey, baseUrl + "/token/Collect.js");
+                return live is { Gateway: NmiGateway.GatewayName, HasSecurityKey: true } ? live : throw new InvalidOperationException(NotConfigured);
             default:
                 throw new ArgumentException($"Unknown mode '{mode}': use test or live.", nameof(mode));
         }
     }
+
+    private static string BaseUrl(GatewaySettings live) => live.BaseUrl ?? NmiAccount.DefaultBaseUrl;
 }

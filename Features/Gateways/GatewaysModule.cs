@@ -8,7 +8,7 @@ public static class GatewaysModule
 {
     public static IServiceCollection AddGatewaysModule(this IServiceCollection services)
     {
-        // PaymentHub:Nmi:TimeoutSeconds in appsettings, or PAYMENTHUB_NMI_TIMEOUT_SECONDS (SPEC §9 style), the variable winning.
+        // PaymentHub:Nmi:TimeoutSeconds in appsettings, or PAYMENTHUB_NMI_TIMEOUT_SECONDS like the other PAYMENTHUB_ settings, the variable winning.
         services.AddOptions<NmiOptions>().Configure<IConfiguration>((options, config) =>
         {
             config.GetSection("PaymentHub:Nmi").Bind(options);
@@ -18,8 +18,9 @@ public static class GatewaysModule
             client.Timeout = TimeSpan.FromSeconds(Math.Max(1, sp.GetRequiredService<IOptions<NmiOptions>>().Value.TimeoutSeconds)));
 
         services.AddSingleton<IGatewaySettingsStore, GatewaySettingsStore>();
-        services.AddSingleton<IGatewayResolver, GatewayResolver>();
-        services.AddSingleton<ICheckoutGatewayInfo, CheckoutGatewayInfoProvider>();
+        services.AddSingleton<GatewayResolver>();
+        services.AddSingleton<IGatewayResolver>(sp => sp.GetRequiredService<GatewayResolver>());
+        services.AddSingleton<ICheckoutGatewayInfo>(sp => sp.GetRequiredService<GatewayResolver>());
         return services;
     }
 }

@@ -23,13 +23,14 @@ public abstract record PayResult
 }
 
 /// <summary>
-/// Takes money through a gateway with the protocol of ARCHITECTURE.md: record the attempt and commit,
-/// call the gateway outside any transaction, record the outcome (status, log row, webhook event) in
-/// a second unit of work. A crash in between leaves a pending charge that <see cref="SettleAsync"/>
-/// resolves with the gateway by order id.
+/// Takes money through a gateway in three steps: record the attempt and commit, call the gateway
+/// (through <see cref="GatewayCalls"/>) outside any transaction, record the outcome (status, log
+/// row, webhook event) in a second unit of work. A gateway call inside a transaction would hold
+/// SQLite's single writer for as long as the network takes; and a crash in between leaves a pending
+/// attempt that <see cref="SettleAsync"/> resolves by asking the gateway, never by repeating it.
 /// </summary>
-public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gateways, Currencies currencies, TimeProvider clock, ILogger<PaymentService> logger)
-    : IAuthorizationVoider
+public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gateways, GatewayCalls calls, Currencies currencies, TimeProvider clock,
+    ILogger<PaymentService> logger) : IAuthorizationVoider
 {
     public const int MaxAttempts = 5;
 
@@ -94,105 +95,119 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
             Customer: customer,
             Description: $"Payment {attempt.Intent.ReferenceId}");
 
-        var result = await CallAsync(() => manual ? gateway.AuthorizeAsync(payment, CancellationToken.None) : gateway.SaleAsync(payment, CancellationToken.None),
-            gateway, attempt.OrderId);
-        if (result.Outcome == GatewayOutcome.Unknown)
-        {
-            // The answer was lost, not the payment: ask what became of our order id before telling the customer anything.
-            var settled = await CallAsync(() => gateway.QueryAsync(attempt.OrderId, CancellationToken.None), gateway, attempt.OrderId);
-            if (settled.Outcome is GatewayOutcome.Approved or GatewayOutcome.SoftDecline or GatewayOutcome.HardDecline) result = settled;
-        }
+        var result = await calls.SendAsync(gateway, GatewayLookup.Charge(attempt.OrderId),
+            deadline => manual ? gateway.AuthorizeAsync(payment, deadline) : gateway.SaleAsync(payment, deadline));
         return await RecordAsync(attempt.ChargeId, attempt.Intent.Id, manual, result);
     }
 
     /// <summary>Voids the authorization of a requires_capture intent at the gateway, then cancels the intent.</summary>
-    public async Task<string?> VoidAsync(string intentId, string actor, string message, CancellationToken ct)
+    public async Task<VoidResult> VoidAsync(string intentId, string actor, string message, CancellationToken ct)
     {
-        var charge = await writer.WriteAsync(async tx =>
+        var operation = await writer.WriteAsync(async tx =>
         {
             var now = clock.GetUtcNow();
             if (!await IntentState.MoveAsync(tx, intentId, IntentStatus.RequiresCapture, IntentStatus.Processing, now)) return null;
             await IntentLog.WriteAsync(tx, intentId, "void.requested", "Releasing the authorization at the gateway.", actor, now);
-            return await tx.Connection.QuerySingleAsync<ChargeRow>(
+            var authorization = await tx.Connection.QuerySingleAsync<ChargeRow>(
                 $"SELECT {ChargeReads.Columns} FROM charges WHERE intent_id = @IntentId AND status = 'authorized' ORDER BY id DESC LIMIT 1",
                 new { IntentId = intentId }, tx.Transaction);
+            return await AuthorizationOperations.StartAsync(tx, authorization, AuthorizationOperations.Void, authorization.Amount, actor, message, now);
         }, CancellationToken.None);
-        if (charge is null) return "This payment intent is no longer waiting for capture.";
+        if (operation is null) return VoidResult.Refused("This payment intent is no longer waiting for capture.");
 
-        var gateway = await gateways.ForAsync(charge.MerchantId, charge.Mode, ct);
-        var result = await CallAsync(() => gateway.VoidAsync(charge.GatewayTransactionId!, CancellationToken.None), gateway, charge.IntentId);
-
-        return await writer.WriteAsync(async tx =>
+        var gateway = await gateways.ForAsync(operation.MerchantId, operation.Mode, ct);
+        var result = await calls.SendAsync(gateway, operation.Lookup(), deadline => gateway.VoidAsync(operation.AuthorizationId!, deadline));
+        var settled = await writer.WriteAsync(tx => AuthorizationOperations.RecordAsync(tx, operation.Id, result, currencies, clock.GetUtcNow()),
+            CancellationToken.None);
+        return settled.Status switch
         {
-            var now = clock.GetUtcNow();
-            var intent = (await IntentState.LoadAsync(tx, intentId))!;
-            if (!result.Approved)
-            {
-                await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, IntentStatus.RequiresCapture, now);
-                var why = result.Outcome == GatewayOutcome.Unknown ? "the gateway did not confirm it" : CustomerMessage(result);
-                await IntentLog.WriteAsync(tx, intentId, "void.failed", $"The authorization could not be released: {why}", Actor.Gateway, now);
-                return $"The authorization could not be released: {why}. The intent is unchanged; you may retry.";
-            }
-            await tx.Connection.ExecuteAsync("UPDATE charges SET status = 'voided', updated_at = @Now WHERE id = @Id",
-                new { charge.Id, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
-            await IntentCancellation.CancelAsync(tx, intent, IntentStatus.Processing, actor, message, now);
-            return (string?)null;
-        }, CancellationToken.None);
+            "succeeded" => VoidResult.Voided,
+            "failed" => VoidResult.Refused($"The authorization could not be released: {settled.FailureMessage?.TrimEnd('.')}. The intent is unchanged; you may retry."),
+            _ => VoidResult.Pending,
+        };
     }
 
-    /// <summary>How long a charge the gateway has no record of stays unknown before it counts as never received.</summary>
+    /// <summary>How long an operation the gateway has no record of stays unknown before it counts as never received.</summary>
     public static readonly TimeSpan NotReceivedAfter = TimeSpan.FromMinutes(15);
 
     /// <summary>
-    /// Resolves charges whose answer was lost (or whose outcome was never recorded) by asking the
-    /// gateway for their order id. One the gateway still has no record of after
-    /// <see cref="NotReceivedAfter"/> never reached it, and fails without money having moved.
+    /// Resolves the gateway operations whose answer was lost (or whose outcome was never recorded):
+    /// charges by their order id, refunds by theirs, captures and voids by the authorization they
+    /// acted on. One the gateway still has no record of after <see cref="NotReceivedAfter"/> never
+    /// reached it, and fails without money having moved. Returns how many were settled.
     /// </summary>
     public async Task<int> SettleAsync(TimeSpan olderThan, int batch, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var cutoff = (now - olderThan).ToUnixTimeMilliseconds();
-        List<(long Id, string IntentId, string OrderId, string MerchantId, string Mode, string Kind, long CreatedAt)> open;
+        List<(long Id, string IntentId, string OrderId, string MerchantId, string Mode, string Kind, long CreatedAt)> charges;
+        List<Refunds.Row> refunds;
+        List<AuthorizationOperations.Row> operations;
         await using (var c = await db.OpenReadAsync(ct))
-            open = (await c.QueryAsync<(long, string, string, string, string, string, long)>(
+        {
+            charges = (await c.QueryAsync<(long, string, string, string, string, string, long)>(new CommandDefinition(
                 """
                 SELECT id, intent_id, order_id, merchant_id, mode, kind, created_at FROM charges
                 WHERE status IN ('pending', 'unknown') AND kind <> 'renewal' AND updated_at <= @Cutoff
                 ORDER BY id LIMIT @Batch
-                """, new { Cutoff = cutoff, Batch = batch })).ToList();
+                """, new { Cutoff = cutoff, Batch = batch }, cancellationToken: ct))).ToList();
+            refunds = await Refunds.OpenAsync(c, cutoff, batch, ct);
+            operations = await AuthorizationOperations.OpenAsync(c, cutoff, batch, ct);
+        }
 
         var settled = 0;
-        foreach (var charge in open)
+        foreach (var charge in charges)
         {
-            var gateway = await gateways.ForAsync(charge.MerchantId, charge.Mode, ct);
-            var result = await CallAsync(() => gateway.QueryAsync(charge.OrderId, ct), gateway, charge.OrderId);
-            var neverReceived = result is { Outcome: GatewayOutcome.Error, DeclineCode: "not_found" }
-                && now - DateTimeOffset.FromUnixTimeMilliseconds(charge.CreatedAt) >= NotReceivedAfter;
-            if (neverReceived)
-                result = new GatewayResult(GatewayOutcome.Error, DeclineCode: "not_received",
-                    Message: "The payment did not reach the bank. No money was taken; please try again.");
-            else if (result.Outcome is GatewayOutcome.Unknown or GatewayOutcome.Error) continue;
+            ct.ThrowIfCancellationRequested();
+            var result = await AskAsync(charge.MerchantId, charge.Mode, GatewayLookup.Charge(charge.OrderId), charge.CreatedAt, now,
+                "The payment did not reach the bank. No money was taken; please try again.", ct);
+            if (result is null) continue;
             await RecordAsync(charge.Id, charge.IntentId, charge.Kind == "authorization", result);
+            settled++;
+        }
+        foreach (var refund in refunds)
+        {
+            ct.ThrowIfCancellationRequested();
+            var result = await AskAsync(refund.MerchantId, refund.Mode, refund.Lookup(), refund.CreatedAt, now,
+                "The refund did not reach the gateway; nothing was refunded.", ct);
+            if (result is null) continue;
+            await writer.WriteAsync(tx => Refunds.RecordAsync(tx, refund.Id, result, currencies, clock.GetUtcNow()), CancellationToken.None);
+            settled++;
+        }
+        foreach (var operation in operations)
+        {
+            ct.ThrowIfCancellationRequested();
+            var result = await AskAsync(operation.MerchantId, operation.Mode, operation.Lookup(), operation.CreatedAt, now,
+                $"The {operation.Kind} did not reach the gateway; the authorization is unchanged.", ct);
+            if (result is null) continue;
+            await writer.WriteAsync(tx => AuthorizationOperations.RecordAsync(tx, operation.Id, result, currencies, clock.GetUtcNow()), CancellationToken.None);
             settled++;
         }
         return settled;
     }
 
-    /// <summary>A gateway call that never throws: a lost answer becomes Unknown, then one query tries to settle it.</summary>
-    private async Task<GatewayResult> CallAsync(Func<Task<GatewayResult>> call, IGateway gateway, string orderId)
+    /// <summary>
+    /// The settled outcome of one operation, or null while it can't be known yet. The gateway having
+    /// no record of it is an answer only once the request can no longer be on its way.
+    /// </summary>
+    private async Task<GatewayResult?> AskAsync(string merchantId, string mode, GatewayLookup lookup, long createdAt, DateTimeOffset now,
+        string neverReceived, CancellationToken ct)
     {
-        GatewayResult result;
+        IGateway gateway;
         try
         {
-            result = await call();
+            gateway = await gateways.ForAsync(merchantId, mode, ct);
         }
-        catch (Exception ex)
+        catch (InvalidOperationException ex)
         {
-            logger.LogWarning(ex, "Gateway {Gateway} call for order {OrderId} ended without an answer", gateway.Name, orderId);
-            result = new GatewayResult(GatewayOutcome.Unknown, Message: "The gateway did not answer.");
+            // Live settings removed since: nothing to ask until they are back.
+            logger.LogWarning("Order {OrderId} of merchant {MerchantId} can't be settled: {Reason}", lookup.OrderId, merchantId, ex.Message);
+            return null;
         }
-        logger.LogInformation("Gateway {Gateway} order {OrderId}: {Outcome} {Code}", gateway.Name, orderId, result.Outcome, result.DeclineCode);
-        return result;
+        var result = await calls.QueryAsync(gateway, lookup);
+        if (result is { Outcome: GatewayOutcome.Error, DeclineCode: "not_found" } && now - DateTimeOffset.FromUnixTimeMilliseconds(createdAt) >= NotReceivedAfter)
+            return new GatewayResult(GatewayOutcome.Error, DeclineCode: "not_received", Message: neverReceived);
+        return result.Outcome is GatewayOutcome.Unknown or GatewayOutcome.Error ? null : result;
     }
 
     private Task<PayResult> RecordAsync(long chargeId, string intentId, bool manual, GatewayResult result) =>

@@ -6,7 +6,8 @@ namespace PaymentHub.Features.Payments;
 public static class PaymentsModule
 {
     public static IServiceCollection AddPaymentsModule(this IServiceCollection services) =>
-        services.AddSingleton<PaymentService>()
+        services.AddSingleton<GatewayCalls>()
+            .AddSingleton<PaymentService>()
             .AddSingleton<IAuthorizationVoider>(sp => sp.GetRequiredService<PaymentService>())
             .AddRecurringJob<SettlePayments>(SettlePayments.JobId, "SettleIntervalSeconds", 60);
 }

@@ -1,9 +1,7 @@
 using Carter;
-using System.Globalization;
+using FluentValidation;
 using Microsoft.AspNetCore.Antiforgery;
-using PaymentHub.Features.Checkout;
 using PaymentHub.Features.Gateways.Contracts;
-using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Money;
@@ -19,8 +17,65 @@ public sealed class SubmitPayment : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPost("/pay/{token}", Handle).ExcludeFromDescription();
 
+    /// <summary>
+    /// The payment form as posted. With Collect.js (<see cref="Tokenized"/>) the card goes from the
+    /// browser to the gateway and only its payment token arrives; otherwise the card itself does.
+    /// </summary>
+    public sealed record Request(string NameOnCard, string CardNumber, string CardExpiry, string CardCvc, string PaymentToken, bool Tokenized)
+    {
+        public static Request From(IFormCollection form, bool tokenized) => new(
+            form["name_on_card"].ToString().Trim(), form["card_number"].ToString(), form["card_expiry"].ToString(),
+            form["card_cvc"].ToString().Trim(), form["payment_token"].ToString(), tokenized);
+
+        /// <summary>What pays, from a request the <see cref="Validator"/> accepted.</summary>
+        public PaymentSource Source()
+        {
+            if (Tokenized) return new PaymentSource(PaymentToken: PaymentToken);
+            var (month, year) = CardNumbers.ParseExpiry(CardExpiry)!.Value;
+            return new PaymentSource(Card: new CardDetails(CardNumbers.Digits(CardNumber)!, month, year, CardCvc, NameOnCard));
+        }
+
+        // Records print every property; the card number and CVC must never reach a log.
+        public override string ToString() => $"SubmitPayment.Request {{ Tokenized = {Tokenized} }}";
+    }
+
+    /// <summary>The form's rules, in the order the customer reads the fields; the page shows the first that fails.</summary>
+    public sealed class Validator : AbstractValidator<Request>
+    {
+        public Validator(TimeProvider clock)
+        {
+            ClassLevelCascadeMode = CascadeMode.Stop;
+            RuleLevelCascadeMode = CascadeMode.Stop;
+            RuleFor(r => r.NameOnCard)
+                .NotEmpty().WithMessage("Enter the name on the card.")
+                .MaximumLength(100).WithMessage("The name on the card is too long.");
+            When(r => r.Tokenized, () =>
+                RuleFor(r => r.PaymentToken)
+                    .Must(t => t.Length is > 0 and <= 200).WithMessage("The card details did not reach us. Please enter them again."));
+            Unless(r => r.Tokenized, () =>
+            {
+                RuleFor(r => r.CardNumber)
+                    .Must(n => CardNumbers.Digits(n) is { } digits && CardNumbers.LuhnValid(digits))
+                    .WithMessage("Your card number is invalid. Check it and try again.");
+                RuleFor(r => r.CardExpiry).Custom((text, ctx) =>
+                {
+                    var now = clock.GetUtcNow();
+                    if (CardNumbers.ParseExpiry(text) is not { } expiry)
+                        ctx.AddFailure("Enter the expiry date as MM/YY.");
+                    else if (CardNumbers.IsExpired(expiry.Month, expiry.Year, now))
+                        ctx.AddFailure("Your card's expiry date is in the past.");
+                    else if (CardNumbers.IsTooFarAhead(expiry.Year, now))
+                        ctx.AddFailure($"Your card's expiry date is more than {CardNumbers.MaxYearsAhead} years away. Check it and try again.");
+                });
+                RuleFor(r => r.CardCvc)
+                    .Must(cvc => cvc.Length is 3 or 4 && cvc.All(char.IsAsciiDigit))
+                    .WithMessage("Your card's security code (CVC) is invalid.");
+            });
+        }
+    }
+
     public sealed record Services(Db Db, Currencies Currencies, TimeProvider Clock, ICheckoutGatewayInfo Gateways,
-        IAntiforgery Antiforgery, PaymentService Payments);
+        IAntiforgery Antiforgery, IValidator<Request> Validator, PaymentService Payments);
 
     public static async Task<IResult> Handle(string token, IFormCollection form, [AsParameters] Services s, HttpContext http, CancellationToken ct)
     {
@@ -31,14 +86,17 @@ public sealed class SubmitPayment : ICarterModule
 
         var gateway = await CheckoutFlow.GatewayAsync(s.Gateways, intent, ct);
         if (gateway is null) return CheckoutFlow.Unavailable(http, intent);
-        var name = form["name_on_card"].ToString().Trim();
-        var (source, problem) = ReadSource(form, gateway, name, now);
-        if (problem is not null)
-            return CheckoutPage.Form(http, s.Antiforgery, intent, gateway, problem, name, new FrameEvent("error", problem), 422);
+        var request = Request.From(form, tokenized: gateway.Gateway == "nmi");
+        var validation = await s.Validator.ValidateAsync(request, ct);
+        if (!validation.IsValid)
+        {
+            var problem = validation.Errors[0].ErrorMessage;
+            return CheckoutPage.Form(http, s.Antiforgery, intent, gateway, problem, request.NameOnCard, new FrameEvent("error", problem), 422);
+        }
 
-        var (first, last) = SplitName(name);
+        var (first, last) = CardNumbers.SplitName(request.NameOnCard);
         var customer = new GatewayCustomer(intent.Email, first, last, http.Connection.RemoteIpAddress?.ToString());
-        var result = await s.Payments.PayAsync(intent.IntentId, source!, customer, ct);
+        var result = await s.Payments.PayAsync(intent.IntentId, request.Source(), customer, ct);
 
         // Re-read: the page shows the state the payment left behind.
         var after = await CheckoutFlow.Load(s.Db, s.Currencies, token, ct) ?? intent;
@@ -50,7 +108,7 @@ public sealed class SubmitPayment : ICarterModule
                 return Results.Redirect(Redirects.WithIntent(after.FailUrl, after)!);
             case PayResult.Declined declined:
                 var message = $"{declined.Message} You can try again or use another card ({declined.AttemptsLeft} attempts left).";
-                return CheckoutPage.Form(http, s.Antiforgery, after, gateway, message, name,
+                return CheckoutPage.Form(http, s.Antiforgery, after, gateway, message, request.NameOnCard,
                     new FrameEvent("payment.failed", declined.Message, "failed"), 402);
             case PayResult.Pending:
                 return CheckoutPage.Outcome(http, after, "Confirming your payment",
@@ -59,60 +117,5 @@ public sealed class SubmitPayment : ICarterModule
                 return CheckoutFlow.Closed(after, now)?.Invoke(http)
                     ?? CheckoutPage.Form(http, s.Antiforgery, after, gateway);
         }
-    }
-
-    /// <summary>The card (simulator) or payment token (NMI Collect.js) from the form, or what is wrong with it.</summary>
-    private static (PaymentSource? Source, string? Problem) ReadSource(IFormCollection form, CheckoutGatewayInfo gateway, string name, DateTimeOffset now)
-    {
-        if (name.Length == 0) return (null, "Enter the name on the card.");
-        if (name.Length > 100) return (null, "The name on the card is too long.");
-        if (gateway.Gateway == "nmi")
-        {
-            var paymentToken = form["payment_token"].ToString();
-            return paymentToken.Length is > 0 and <= 200
-                ? (new PaymentSource(PaymentToken: paymentToken), null)
-                : (null, "The card details did not reach us. Please enter them again.");
-        }
-
-        var number = new string(form["card_number"].ToString().Where(c => c is not (' ' or '-')).ToArray());
-        if (number.Length is < 12 or > 19 || !number.All(char.IsAsciiDigit) || !Luhn(number))
-            return (null, "Your card number is invalid. Check it and try again.");
-        if (!TryExpiry(form["card_expiry"].ToString(), out var month, out var year))
-            return (null, "Enter the expiry date as MM/YY.");
-        if (year < now.Year || (year == now.Year && month < now.Month))
-            return (null, "Your card's expiry date is in the past.");
-        var cvc = form["card_cvc"].ToString().Trim();
-        if (cvc.Length is < 3 or > 4 || !cvc.All(char.IsAsciiDigit))
-            return (null, "Your card's security code (CVC) is invalid.");
-        return (new PaymentSource(Card: new CardDetails(number, month, year, cvc, name)), null);
-    }
-
-    private static bool TryExpiry(string text, out int month, out int year)
-    {
-        month = year = 0;
-        var parts = text.Replace(" ", "", StringComparison.Ordinal).Split('/');
-        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out month)
-            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out year)) return false;
-        if (parts[1].Length == 2) year += 2000;
-        else if (parts[1].Length != 4) return false;
-        return month is >= 1 and <= 12;
-    }
-
-    internal static bool Luhn(string digits)
-    {
-        var sum = 0;
-        for (var i = 0; i < digits.Length; i++)
-        {
-            var d = digits[digits.Length - 1 - i] - '0';
-            if (i % 2 == 1) { d *= 2; if (d > 9) d -= 9; }
-            sum += d;
-        }
-        return sum % 10 == 0;
-    }
-
-    private static (string? First, string? Last) SplitName(string name)
-    {
-        var space = name.LastIndexOf(' ');
-        return space < 0 ? (name, null) : (name[..space], name[(space + 1)..]);
     }
 }

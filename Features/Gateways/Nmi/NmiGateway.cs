@@ -26,15 +26,20 @@ public sealed class NmiOptions
 }
 
 /// <summary>
-/// Live mode's gateway: NMI's Direct Post API (NMI.md). A call whose answer is lost — timeout,
-/// dropped connection, HTTP 5xx, a body that is not NMI's — is Unknown, never a decline: the caller
-/// settles it with <see cref="QueryAsync"/>. Logs carry the order id, outcome and response code only.
+/// Live mode's gateway: NMI's Direct Post API (transact.php, form fields in, key=value answers out)
+/// and its query API (query.php, XML out). A call whose answer is lost — timeout, dropped
+/// connection, HTTP 5xx, a body that is not NMI's, or a failure of ours while reading the answer —
+/// is Unknown, never a decline: the caller settles it with <see cref="QueryAsync"/>. Only what
+/// fails before the request leaves (building its fields) can throw. Logs carry the order id,
+/// outcome and response code only.
 /// </summary>
 internal sealed class NmiGateway(NmiAccount account, HttpClient http, Db db, DbWriter writer, TimeProvider clock, ILogger<NmiGateway> logger) : IGateway
 {
     public const string GatewayName = "nmi";
 
     public string Name => GatewayName;
+
+    public TimeSpan Timeout => http.Timeout;
 
     public Task<GatewayResult> SaleAsync(GatewayPayment payment, CancellationToken ct) => ChargeAsync(payment, "sale", ct);
 
@@ -100,79 +105,102 @@ internal sealed class NmiGateway(NmiAccount account, HttpClient http, Db db, DbW
             }
         }
 
-        var (result, answer) = await TransactAsync(fields, ct);
-        result = result with { CardBrand = card.CardBrand, CardLast4 = card.CardLast4, CardExpiry = card.CardExpiry, VaultId = card.VaultId };
-        if (answer is not null)
+        return await TransactAsync(type, payment.OrderId, fields, ct, async (result, answer) =>
         {
+            result = result with { CardBrand = card.CardBrand, CardLast4 = card.CardLast4, CardExpiry = card.CardExpiry, VaultId = card.VaultId };
+            if (answer is null) return result;
             // A payment token's card is known only to NMI: take what it tells us, if anything.
             result = NmiProtocol.WithMaskedCard(result, Get(answer, "cc_number"), Get(answer, "cc_exp"), Get(answer, "cc_type"));
             if (result.Approved && payment.StoreCard && source.VaultId is null && Get(answer, "customer_vault_id") is { } nmiVaultId)
                 result = result with { VaultId = await RecordVaultedCardAsync(nmiVaultId, result, payment.OrderId) };
-        }
-        Log(type, payment.OrderId, result, answer);
-        return result;
+            return result;
+        });
     }
 
-    public async Task<GatewayResult> CaptureAsync(string transactionId, long amount, Currency currency, CancellationToken ct)
-    {
-        var (result, answer) = await TransactAsync(
+    public Task<GatewayResult> CaptureAsync(string transactionId, long amount, Currency currency, CancellationToken ct) =>
+        TransactAsync("capture", transactionId,
         [
             new("type", "capture"),
             new("transactionid", transactionId),
             new("amount", Amounts.Format(amount, currency.Exponent)),
-        ], ct);
-        result = result with { TransactionId = result.TransactionId ?? (result.Approved ? transactionId : null) };
-        Log("capture", transactionId, result, answer);
-        return result;
-    }
+        ], ct, (result, _) => Task.FromResult(result with { TransactionId = result.TransactionId ?? (result.Approved ? transactionId : null) }));
 
-    public async Task<GatewayResult> VoidAsync(string transactionId, CancellationToken ct)
-    {
-        var (result, answer) = await TransactAsync([new("type", "void"), new("transactionid", transactionId)], ct);
-        result = result with { TransactionId = result.TransactionId ?? (result.Approved ? transactionId : null) };
-        Log("void", transactionId, result, answer);
-        return result;
-    }
+    public Task<GatewayResult> VoidAsync(string transactionId, CancellationToken ct) =>
+        TransactAsync("void", transactionId, [new("type", "void"), new("transactionid", transactionId)], ct,
+            (result, _) => Task.FromResult(result with { TransactionId = result.TransactionId ?? (result.Approved ? transactionId : null) }));
 
-    public async Task<GatewayResult> RefundAsync(string transactionId, long amount, Currency currency, CancellationToken ct)
+    public Task<GatewayResult> RefundAsync(string transactionId, long amount, Currency currency, string orderId, CancellationToken ct)
     {
-        if (amount <= 0) return Refused("refund", transactionId, "invalid_amount", "The amount must be positive.");
-        var (result, answer) = await TransactAsync(
+        if (amount <= 0) return Task.FromResult(Refused("refund", orderId, "invalid_amount", "The amount must be positive."));
+        return TransactAsync("refund", orderId,
         [
             new("type", "refund"),
             new("transactionid", transactionId),
             new("amount", Amounts.Format(amount, currency.Exponent)),
-        ], ct);
-        Log("refund", transactionId, result, answer);
-        return result;
+            new("orderid", orderId),
+        ], ct, (result, _) => Task.FromResult(result));
     }
 
-    public async Task<GatewayResult> QueryAsync(string orderId, CancellationToken ct)
+    /// <summary>
+    /// query.php: charges and refunds by the order id we sent with them; captures and voids by the
+    /// authorization's transaction id, whose condition shows whether they took effect.
+    /// </summary>
+    public async Task<GatewayResult> QueryAsync(GatewayLookup lookup, CancellationToken ct)
     {
-        var (body, lost) = await PostAsync("/api/query.php", [new("order_id", orderId)], ct);
-        var result = lost ?? NmiProtocol.ClassifyQuery(body, orderId);
-        logger.LogInformation("NMI query for order {OrderId}: {Outcome} {Code}", orderId, result.Outcome, result.DeclineCode);
+        var byTransaction = lookup.Kind is GatewayLookupKind.Capture or GatewayLookupKind.Void;
+        var (body, lost) = await PostAsync("/api/query.php",
+            [byTransaction ? new("transaction_id", lookup.TransactionId!) : new("order_id", lookup.OrderId)], ct);
+        GatewayResult result;
+        try
+        {
+            result = lost ?? NmiProtocol.ClassifyQuery(body, lookup);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "NMI's query answer for order {OrderId} could not be read", lookup.OrderId);
+            result = new GatewayResult(GatewayOutcome.Unknown, Message: "NMI's query answer could not be read.");
+        }
+        logger.LogInformation("NMI query for {Operation} of order {OrderId}: {Outcome} {Code}", lookup.Operation, lookup.OrderId, result.Outcome, result.DeclineCode);
         return result;
     }
 
-    private async Task<(GatewayResult Result, IReadOnlyDictionary<string, string>? Answer)> TransactAsync(
-        List<KeyValuePair<string, string>> fields, CancellationToken ct)
+    /// <summary>
+    /// Posts to transact.php and reads the answer with <paramref name="read"/>. Once the request may
+    /// have left, nothing throws: a failure of ours while reading a real answer is Unknown too, since
+    /// NMI may have acted on the request.
+    /// </summary>
+    private async Task<GatewayResult> TransactAsync(string type, string reference, List<KeyValuePair<string, string>> fields, CancellationToken ct,
+        Func<GatewayResult, IReadOnlyDictionary<string, string>?, Task<GatewayResult>> read)
     {
         var (body, failed) = await PostAsync("/api/transact.php", fields, ct);
-        if (failed is not null) return (failed, null);
-        var answer = NmiProtocol.ParseAnswer(body);
-        if (answer is null) return (new GatewayResult(GatewayOutcome.Unknown, Message: "NMI's answer could not be read."), null);
-        return (NmiProtocol.Classify(answer), answer);
+        IReadOnlyDictionary<string, string>? answer = null;
+        GatewayResult result;
+        try
+        {
+            answer = failed is null ? NmiProtocol.ParseAnswer(body) : null;
+            result = failed ?? (answer is null
+                ? new GatewayResult(GatewayOutcome.Unknown, Message: "NMI's answer could not be read.")
+                : NmiProtocol.Classify(answer));
+            result = await read(result, answer);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "NMI {Type} {Reference}: the answer could not be processed; the outcome is unknown", type, reference);
+            result = new GatewayResult(GatewayOutcome.Unknown, Message: "NMI's answer could not be processed; the outcome is unknown.");
+        }
+        Log(type, reference, result, answer);
+        return result;
     }
 
-    /// <summary>The answer's body, or the outcome when there is no body to read.</summary>
+    /// <summary>The answer's body, or the outcome when there is no body to read. Throws only before anything is sent.</summary>
     private async Task<(string? Body, GatewayResult? Failed)> PostAsync(string path, List<KeyValuePair<string, string>> fields, CancellationToken ct)
     {
         fields.Insert(0, new("security_key", account.SecurityKey));
+        var url = new Uri(account.BaseUrl.TrimEnd('/') + path, UriKind.Absolute);
+        using var content = new FormUrlEncodedContent(fields);
         try
         {
-            using var content = new FormUrlEncodedContent(fields);
-            using var response = await http.PostAsync(account.BaseUrl.TrimEnd('/') + path, content, ct);
+            using var response = await http.PostAsync(url, content, ct);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
                 return (null, new GatewayResult(GatewayOutcome.Error, DeclineCode: "rate_limited", Message: "NMI's rate limit was reached (HTTP 429); try again later."));
             if ((int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout)
@@ -185,26 +213,27 @@ internal sealed class NmiGateway(NmiAccount account, HttpClient http, Db db, DbW
         {
             return (null, new GatewayResult(GatewayOutcome.Unknown, Message: $"NMI did not answer within {http.Timeout.TotalSeconds:0.#} s; the outcome is unknown."));
         }
+        catch (OperationCanceledException)
+        {
+            return (null, new GatewayResult(GatewayOutcome.Unknown, Message: "The call to NMI was given up before its answer came; the outcome is unknown."));
+        }
         catch (HttpRequestException ex)
         {
             return (null, new GatewayResult(GatewayOutcome.Unknown, Message: $"The connection to NMI failed ({ex.HttpRequestError}); the outcome is unknown."));
         }
-        catch (IOException)
+        catch (Exception ex)
         {
+            // The request may have left: whatever went wrong, only a query can tell what NMI did with it.
+            logger.LogWarning(ex, "The call to NMI ended without an answer");
             return (null, new GatewayResult(GatewayOutcome.Unknown, Message: "The connection to NMI was lost; the outcome is unknown."));
         }
     }
 
     private static void AddCustomer(List<KeyValuePair<string, string>> fields, GatewayCustomer? customer, string? nameOnCard)
     {
-        var first = customer?.FirstName;
-        var last = customer?.LastName;
-        if (first is null && last is null && !string.IsNullOrWhiteSpace(nameOnCard))
-        {
-            var name = nameOnCard.Trim();
-            var space = name.LastIndexOf(' ');
-            (first, last) = space > 0 ? (name[..space], name[(space + 1)..]) : (name, null);
-        }
+        var (first, last) = customer?.FirstName is null && customer?.LastName is null
+            ? CardNumbers.SplitName(nameOnCard)
+            : (customer.FirstName, customer.LastName);
         if (!string.IsNullOrWhiteSpace(first)) fields.Add(new("first_name", first));
         if (!string.IsNullOrWhiteSpace(last)) fields.Add(new("last_name", last));
         if (!string.IsNullOrWhiteSpace(customer?.Email)) fields.Add(new("email", customer.Email));

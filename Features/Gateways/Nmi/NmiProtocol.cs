@@ -6,7 +6,7 @@ using PaymentHub.Features.Gateways.Contracts;
 
 namespace PaymentHub.Features.Gateways.Nmi;
 
-/// <summary>NMI's Direct Post answers (NMI.md "Response fields") read into our outcomes.</summary>
+/// <summary>NMI's answers read into our outcomes: transact.php's key=value fields and query.php's XML.</summary>
 internal static class NmiProtocol
 {
     /// <summary>The <c>key=value&amp;…</c> body of transact.php, URL-decoded; null when it is not one.</summary>
@@ -90,8 +90,8 @@ internal static class NmiProtocol
         };
     }
 
-    /// <summary>The answer of query.php for one order id.</summary>
-    public static GatewayResult ClassifyQuery(string? body, string orderId)
+    /// <summary>The answer of query.php, read for what <paramref name="lookup"/> asked about.</summary>
+    public static GatewayResult ClassifyQuery(string? body, GatewayLookup lookup)
     {
         XDocument xml;
         try
@@ -108,10 +108,19 @@ internal static class NmiProtocol
         if (root.Element("error_response")?.Value is { } error)
             return new GatewayResult(GatewayOutcome.Error, DeclineCode: ErrorCodeOf(null, error), Message: error);
 
-        // Refunds and credits can share the order id; what we settle is the sale or authorization.
-        var transactions = root.Elements("transaction")
-            .Where(t => FirstActionType(t) is not ("refund" or "credit"))
-            .ToList();
+        var transactions = root.Elements("transaction").ToList();
+        return lookup.Kind switch
+        {
+            GatewayLookupKind.Charge => ChargeOf(transactions, lookup.OrderId),
+            GatewayLookupKind.Refund => RefundOf(transactions, lookup.OrderId),
+            _ => AuthorizationChangeOf(transactions, lookup),
+        };
+    }
+
+    /// <summary>A sale or authorization by its order id; refunds and credits may carry the same order id and are not it.</summary>
+    private static GatewayResult ChargeOf(List<XElement> all, string orderId)
+    {
+        var transactions = all.Where(t => FirstActionType(t) is not ("refund" or "credit")).ToList();
         if (transactions.Count == 0)
             return new GatewayResult(GatewayOutcome.Error, DeclineCode: "not_found", Message: $"No transaction with order id {orderId} was found.");
 
@@ -121,16 +130,56 @@ internal static class NmiProtocol
 
         var dead = transactions.FirstOrDefault(t => Condition(t) is "failed" or "canceled");
         if (dead is not null)
-        {
-            var code = Condition(dead) == "canceled" ? "voided"
-                : int.TryParse(dead.Elements("action").LastOrDefault()?.Element("response_code")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var rc)
-                    ? DeclineCodeOf(rc) : "card_declined";
-            return WithCard(new GatewayResult(GatewayOutcome.HardDecline, Value(dead, "transaction_id"), code, Condition(dead)), dead);
-        }
+            return WithCard(new GatewayResult(GatewayOutcome.HardDecline, Value(dead, "transaction_id"), DeadCode(dead), Condition(dead)), dead);
 
         return new GatewayResult(GatewayOutcome.Unknown, Value(transactions[0], "transaction_id"),
             Message: $"NMI reports the transaction as '{Condition(transactions[0])}'.");
     }
+
+    /// <summary>A refund by the order id we sent with it: a transaction whose first action is the refund.</summary>
+    private static GatewayResult RefundOf(List<XElement> all, string orderId)
+    {
+        var refund = all.FirstOrDefault(t => FirstActionType(t) == "refund");
+        if (refund is null)
+            return new GatewayResult(GatewayOutcome.Error, DeclineCode: "not_found", Message: $"No refund with order id {orderId} was found.");
+        return Condition(refund) switch
+        {
+            "complete" or "pendingsettlement" or "pending" => new GatewayResult(GatewayOutcome.Approved, Value(refund, "transaction_id"), Message: Condition(refund)),
+            "failed" or "canceled" => new GatewayResult(GatewayOutcome.HardDecline, Value(refund, "transaction_id"), DeadCode(refund),
+                LastAction(refund)?.Element("response_text")?.Value ?? Condition(refund)),
+            var other => new GatewayResult(GatewayOutcome.Unknown, Value(refund, "transaction_id"), Message: $"NMI reports the refund as '{other}'."),
+        };
+    }
+
+    /// <summary>
+    /// A capture or void shows in the condition of the authorization it acted on: captured is
+    /// pendingsettlement or complete, voided is canceled, and an authorization still pending was
+    /// neither (as far as NMI knows yet).
+    /// </summary>
+    private static GatewayResult AuthorizationChangeOf(List<XElement> all, GatewayLookup lookup)
+    {
+        var auth = all.FirstOrDefault(t => Value(t, "transaction_id") == lookup.TransactionId);
+        if (auth is null)
+            return new GatewayResult(GatewayOutcome.Error, DeclineCode: "invalid_transaction", Message: $"NMI has no transaction {lookup.TransactionId}.");
+        var id = Value(auth, "transaction_id");
+        var capture = lookup.Kind == GatewayLookupKind.Capture;
+        return (Condition(auth), capture) switch
+        {
+            ("pending", _) => new GatewayResult(GatewayOutcome.Error, id, "not_found",
+                $"The authorization is still pending: no {lookup.Operation} of it was found."),
+            ("pendingsettlement" or "complete", true) => new GatewayResult(GatewayOutcome.Approved, id, Message: Condition(auth)),
+            ("canceled", false) => new GatewayResult(GatewayOutcome.Approved, id, Message: Condition(auth)),
+            ("canceled", true) => new GatewayResult(GatewayOutcome.HardDecline, id, "voided", "The authorization was voided."),
+            ("pendingsettlement" or "complete", false) => new GatewayResult(GatewayOutcome.HardDecline, id, "captured", "The authorization was captured, so it can no longer be voided."),
+            ("failed", _) => new GatewayResult(GatewayOutcome.HardDecline, id, DeadCode(auth), "The authorization failed."),
+            var (other, _) => new GatewayResult(GatewayOutcome.Unknown, id, Message: $"NMI reports the authorization as '{other}'."),
+        };
+    }
+
+    private static string DeadCode(XElement transaction) =>
+        Condition(transaction) == "canceled" ? "voided"
+            : int.TryParse(LastAction(transaction)?.Element("response_code")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var rc)
+                ? DeclineCodeOf(rc) : "card_declined";
 
     /// <summary>Brand, last 4 and expiry from NMI's masked card fields (cc_number "4xxxxxxxxxxx1111", cc_exp "MMYY"), when present.</summary>
     public static GatewayResult WithMaskedCard(GatewayResult result, string? maskedNumber, string? expiry, string? type)
@@ -157,6 +206,8 @@ internal static class NmiProtocol
         WithMaskedCard(result, Value(transaction, "cc_number"), Value(transaction, "cc_exp"), Value(transaction, "cc_type"));
 
     private static string? FirstActionType(XElement transaction) => transaction.Element("action")?.Element("action_type")?.Value;
+
+    private static XElement? LastAction(XElement transaction) => transaction.Elements("action").LastOrDefault();
 
     private static string? Condition(XElement transaction) => transaction.Element("condition")?.Value.Trim().ToLowerInvariant();
 

@@ -22,6 +22,9 @@ internal sealed class SimulatorGateway(string merchantId, Db db, DbWriter writer
 
     public string Name => GatewayName;
 
+    /// <summary>The simulator answers from the local database; anything slower than this is stuck.</summary>
+    public TimeSpan Timeout => TimeSpan.FromSeconds(30);
+
     public Task<GatewayResult> SaleAsync(GatewayPayment payment, CancellationToken ct) => ChargeAsync(payment, "sale", ct);
 
     public Task<GatewayResult> AuthorizeAsync(GatewayPayment payment, CancellationToken ct) => ChargeAsync(payment, "auth", ct);
@@ -164,10 +167,15 @@ internal sealed class SimulatorGateway(string merchantId, Db db, DbWriter writer
         return result;
     }
 
-    public async Task<GatewayResult> RefundAsync(string transactionId, long amount, Currency currency, CancellationToken ct)
+    public async Task<GatewayResult> RefundAsync(string transactionId, long amount, Currency currency, string orderId, CancellationToken ct)
     {
         var result = await writer.WriteAsync(async tx =>
         {
+            // The same refund again (a retry after a lost answer): answer what happened, refund nothing more.
+            if (await FindRefundAsync(tx.Connection, orderId, tx.Transaction) is { } previous)
+                return previous.ParentTxnId == transactionId && previous.Amount == amount
+                    ? previous.ToResult()
+                    : Error("duplicate_order_id", $"Order id {orderId} was already used for a different refund.");
             var row = await FindAsync(tx, transactionId);
             if (row is null) return InvalidTransaction();
             if (row.Kind == "refund") return Error("invalid_state", "A refund cannot be refunded.");
@@ -182,7 +190,7 @@ internal sealed class SimulatorGateway(string merchantId, Db db, DbWriter writer
                 new { Amount = amount, Now = now, row.TxnId }, tx.Transaction);
             var refund = new TxnRow
             {
-                TxnId = NewTransactionId(), MerchantId = merchantId, OrderId = null, Kind = "refund", ParentTxnId = row.TxnId,
+                TxnId = NewTransactionId(), MerchantId = merchantId, OrderId = orderId, Kind = "refund", ParentTxnId = row.TxnId,
                 Amount = amount, Currency = currency.Code, Captured = 0, Status = Statuses.Refunded, Message = "Refunded (simulated).",
                 CardBrand = row.CardBrand, CardLast4 = row.CardLast4, CardExpiry = row.CardExpiry,
                 CreatedAt = now, UpdatedAt = now,
@@ -194,14 +202,40 @@ internal sealed class SimulatorGateway(string merchantId, Db db, DbWriter writer
         return result;
     }
 
-    public async Task<GatewayResult> QueryAsync(string orderId, CancellationToken ct)
+    public async Task<GatewayResult> QueryAsync(GatewayLookup lookup, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var row = await connection.QueryFirstOrDefaultAsync<TxnRow>(new CommandDefinition(
-            SelectColumns + " WHERE merchant_id = @MerchantId AND order_id = @OrderId AND kind IN ('sale', 'auth') ORDER BY created_at DESC, txn_id",
-            new { MerchantId = merchantId, OrderId = orderId }, cancellationToken: ct));
-        return row?.ToResult() ?? Error("not_found", $"No transaction with order id {orderId}.");
+        switch (lookup.Kind)
+        {
+            case GatewayLookupKind.Charge:
+                var charge = await connection.QueryFirstOrDefaultAsync<TxnRow>(new CommandDefinition(
+                    SelectColumns + " WHERE merchant_id = @MerchantId AND order_id = @OrderId AND kind IN ('sale', 'auth') ORDER BY created_at DESC, txn_id",
+                    new { MerchantId = merchantId, lookup.OrderId }, cancellationToken: ct));
+                return charge?.ToResult() ?? NotFound($"No transaction with order id {lookup.OrderId}.");
+            case GatewayLookupKind.Refund:
+                var refund = await FindRefundAsync(connection, lookup.OrderId, null);
+                return refund?.ToResult() ?? NotFound($"No refund with order id {lookup.OrderId}.");
+            default:
+                // A capture or a void shows in the state of the authorization it acted on.
+                var auth = await connection.QuerySingleOrDefaultAsync<TxnRow>(new CommandDefinition(
+                    SelectColumns + " WHERE txn_id = @TxnId AND merchant_id = @MerchantId",
+                    new { TxnId = lookup.TransactionId, MerchantId = merchantId }, cancellationToken: ct));
+                if (auth is null) return InvalidTransaction();
+                var capture = lookup.Kind == GatewayLookupKind.Capture;
+                return auth.Status switch
+                {
+                    Statuses.Captured => capture ? Approved(auth, auth.TxnId) : Error("invalid_state", "The authorization was captured, not voided."),
+                    Statuses.Voided => capture ? new GatewayResult(GatewayOutcome.HardDecline, auth.TxnId, "voided", "The authorization was voided.") : Approved(auth, auth.TxnId),
+                    Statuses.Authorized => NotFound($"The authorization has not been {(capture ? "captured" : "voided")}."),
+                    _ => Error("invalid_state", "The transaction is not an approved authorization."),
+                };
+        }
     }
+
+    private Task<TxnRow?> FindRefundAsync(System.Data.IDbConnection connection, string orderId, System.Data.IDbTransaction? transaction) =>
+        connection.QueryFirstOrDefaultAsync<TxnRow>(
+            SelectColumns + " WHERE merchant_id = @MerchantId AND order_id = @OrderId AND kind = 'refund'",
+            new { MerchantId = merchantId, OrderId = orderId }, transaction);
 
     private Task<TxnRow?> FindAsync(DbTx tx, string transactionId) =>
         tx.Connection.QuerySingleOrDefaultAsync<TxnRow>(SelectColumns + " WHERE txn_id = @TxnId AND merchant_id = @MerchantId",
@@ -217,6 +251,8 @@ internal sealed class SimulatorGateway(string merchantId, Db db, DbWriter writer
     private static GatewayResult Error(string code, string message) => new(GatewayOutcome.Error, DeclineCode: code, Message: message);
 
     private static GatewayResult InvalidTransaction() => Error("invalid_transaction", "Invalid Transaction ID specified");
+
+    private static GatewayResult NotFound(string message) => Error("not_found", message);
 
     private static GatewayResult Approved(TxnRow original, string transactionId) =>
         new(GatewayOutcome.Approved, transactionId, Message: "Approved (simulated).",

@@ -46,7 +46,13 @@ public sealed class CancelIntent : ICarterModule
 
         // An authorization holds the customer's funds: release it at the gateway before cancelling.
         var voided = await voider.VoidAsync(authorized.Id, Actor.Api, Message, ct);
-        return voided is null ? Cancelled(intentId) : ApiError.Conflict(ErrorCodes.GatewayDeclined, voided);
+        return voided.Status switch
+        {
+            VoidResult.Outcome.Voided => Cancelled(intentId),
+            // The gateway's answer was lost: the intent stays processing until it is known, and payment.canceled tells when.
+            VoidResult.Outcome.Pending => new ApiOk<Response>(new Response(intentId, IntentStatus.Processing)),
+            _ => ApiError.Conflict(ErrorCodes.GatewayDeclined, voided.Message!),
+        };
     }
 
     private static ApiOk<Response> Cancelled(string intentId) => new(new Response(intentId, IntentStatus.Cancelled));

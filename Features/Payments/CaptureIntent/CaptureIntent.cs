@@ -1,12 +1,12 @@
 using Carter;
 using System.Reflection;
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using FluentValidation;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments.Contracts;
-using PaymentHub.Features.Webhooks.Contracts;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
@@ -16,12 +16,13 @@ namespace PaymentHub.Features.Payments;
 
 /// <summary>
 /// POST /intents/{intent_id}/capture: takes an authorized (capture_method manual) payment, in full or
-/// a smaller amount, never more (seed 003's "finalize a frozen payment").
+/// a smaller amount, never more: the second half of an authorize-then-capture ("frozen") payment.
 /// </summary>
 public sealed class CaptureIntent : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPlatform().MapPost("/intents/{intent_id}/capture", Handle)
+            .Validate<Request>()
             .Accepts<Request>("application/json")
             .WithTags("Intents")
             .WithName("CaptureIntent")
@@ -32,16 +33,22 @@ public sealed class CaptureIntent : ICarterModule
     {
         public FlexNumber? Amount { get; init; }
 
+        /// <summary>Not part of the body: the amount's rules depend on the intent's currency.</summary>
+        [JsonIgnore] public PaymentTarget Target { get; private init; } = null!;
+
         public static async ValueTask<Request?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
-            await JsonBody.ReadOptionalAsync(ctx, new Request());
+            (await JsonBody.ReadOptionalAsync(ctx, new Request())) with { Target = await PaymentTarget.FromAsync(ctx, parameter) };
+    }
+
+    /// <summary>The body's own rules; whether the authorization covers the amount is checked by the handler.</summary>
+    public sealed class Validator : AbstractValidator<Request>
+    {
+        public Validator(Db db, Currencies currencies) => RuleFor(r => r.Amount).PartialAmountOf(r => r.Target, db, currencies);
     }
 
     public sealed record Response(string IntentId, string Status, long ChargeId, string AmountCaptured, string Currency);
 
-    private sealed record Started(ChargeRow Charge, IntentSnapshot Intent, long Amount);
-
     private const string AuthorizedChargeSql = $"SELECT {ChargeReads.Columns} FROM charges WHERE intent_id = @IntentId AND status = 'authorized' ORDER BY id DESC LIMIT 1";
-    private const string CapturedSql = "UPDATE charges SET status = 'success', captured_amount = @Amount, updated_at = @Now WHERE id = @ChargeId AND status = 'authorized'";
 
     public static async Task<Results<ApiOk<Response>, ApiError, ApiValidationError>> Handle(
         [FromRoute(Name = "intent_id")] string intentId, Request request, Caller caller, [AsParameters] GatewayOperation s, CancellationToken ct)
@@ -58,7 +65,7 @@ public sealed class CaptureIntent : ICarterModule
             var amount = charge.Amount;
             if (request.Amount is { } requested)
             {
-                var problem = PartialAmount.Problem(requested, charge.Amount, "authorized", currency);
+                var problem = PartialAmount.OverLimit(requested, charge.Amount, "authorized", currency);
                 if (problem is not null) return ApiValidationError.For("amount", problem);
                 amount = Amounts.ToMinor(requested.Value!.Value, currency.Exponent);
             }
@@ -66,43 +73,23 @@ public sealed class CaptureIntent : ICarterModule
             await IntentState.MoveAsync(tx, intentId, IntentStatus.RequiresCapture, IntentStatus.Processing, now);
             await IntentLog.WriteAsync(tx, intentId, "capture.requested",
                 $"Capture of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", Actor.Api, now);
-            return new Started(charge, intent, amount);
+            return await AuthorizationOperations.StartAsync(tx, charge, AuthorizationOperations.Capture, amount, Actor.Api, null, now);
         }, CancellationToken.None);
-        if (start is not Started started) return start is ApiError e ? e : (ApiValidationError)start;
+        if (start is not AuthorizationOperations.Row capture) return start is ApiError e ? e : (ApiValidationError)start;
 
-        var currency = s.Currencies.Get(started.Intent.Currency);
         var gateway = await s.Gateways.ForAsync(caller.MerchantId, caller.Mode, ct);
-        GatewayResult result;
-        try { result = await gateway.CaptureAsync(started.Charge.GatewayTransactionId!, started.Amount, currency, CancellationToken.None); }
-        catch (Exception) { result = new GatewayResult(GatewayOutcome.Unknown, Message: "The gateway did not answer."); }
+        var currency = s.Currencies.Get(capture.Currency);
+        var result = await s.Calls.SendAsync(gateway, capture.Lookup(),
+            deadline => gateway.CaptureAsync(capture.AuthorizationId!, capture.Amount, currency, deadline));
+        var settled = await s.Writer.WriteAsync(tx => AuthorizationOperations.RecordAsync(tx, capture.Id, result, s.Currencies, s.Clock.GetUtcNow()),
+            CancellationToken.None);
 
-        return await s.Writer.WriteAsync<Results<ApiOk<Response>, ApiError, ApiValidationError>>(async tx =>
+        return settled.Status switch
         {
-            var now = s.Clock.GetUtcNow();
-            var money = $"{currency.Code} {Amounts.Format(started.Amount, currency.Exponent)}";
-            if (!result.Approved)
-            {
-                await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, IntentStatus.RequiresCapture, now);
-                var why = result.Outcome == GatewayOutcome.Unknown ? "the gateway did not confirm it" : PaymentService.CustomerMessage(result);
-                await IntentLog.WriteAsync(tx, intentId, "capture.failed", $"Capture of {money} failed: {why}", Actor.Gateway, now);
-                return ApiError.Conflict(ErrorCodes.GatewayDeclined, $"The capture failed: {why}. The authorization is unchanged; you may retry.");
-            }
-
-            await tx.Connection.ExecuteAsync(CapturedSql, new { ChargeId = started.Charge.Id, started.Amount, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
-            await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, IntentStatus.Succeeded, now);
-            await IntentLog.WriteAsync(tx, intentId, "payment.captured", $"{money} captured.", Actor.Api, now);
-            await Outbox.EmitAsync(tx, new WebhookEvent(caller.MerchantId, caller.Mode, "payment.captured", intentId, null, new JsonObject
-            {
-                ["intent_id"] = intentId,
-                ["charge_id"] = started.Charge.Id,
-                ["amount"] = Amounts.Format(started.Amount, currency.Exponent),
-                ["currency"] = currency.Code,
-                ["metadata"] = started.Intent.MetadataNode(),
-            }), now);
-            var c = started.Charge;
-            await PaymentService.SucceedAsync(tx, started.Intent, c.Id, $"Payment of {money} succeeded.",
-                c.VaultId, c.GatewayTransactionId, new GatewayResult(GatewayOutcome.Approved, CardBrand: c.CardBrand, CardLast4: c.CardLast4, CardExpiry: c.CardExpiry), now);
-            return new ApiOk<Response>(new Response(intentId, IntentStatus.Succeeded, c.Id, Amounts.Format(started.Amount, currency.Exponent), currency.Code));
-        }, CancellationToken.None);
+            "failed" => ApiError.Conflict(ErrorCodes.GatewayDeclined, $"The capture failed: {settled.FailureMessage?.TrimEnd('.')}. The authorization is unchanged; you may retry."),
+            // Succeeded, or the answer was lost and the intent stays processing until the gateway says (payment.captured tells when).
+            var status => new ApiOk<Response>(new Response(intentId, status == "succeeded" ? IntentStatus.Succeeded : IntentStatus.Processing,
+                capture.ChargeId, Amounts.Format(capture.Amount, currency.Exponent), currency.Code)),
+        };
     }
 }

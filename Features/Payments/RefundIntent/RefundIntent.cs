@@ -1,12 +1,12 @@
 using Carter;
 using System.Reflection;
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using FluentValidation;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments.Contracts;
-using PaymentHub.Features.Webhooks.Contracts;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
@@ -23,6 +23,7 @@ public sealed class RefundIntent : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPlatform().MapPost("/intents/{intent_id}/refunds", Handle)
+            .Validate<Request>()
             .Accepts<Request>("application/json")
             .WithTags("Intents")
             .WithName("RefundIntent")
@@ -35,14 +36,25 @@ public sealed class RefundIntent : ICarterModule
         public string? Reason { get; init; }
         public long? ChargeId { get; init; }
 
+        /// <summary>Not part of the body: the amount's rules depend on the intent's currency.</summary>
+        [JsonIgnore] public PaymentTarget Target { get; private init; } = null!;
+
         public static async ValueTask<Request?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
-            await JsonBody.ReadOptionalAsync(ctx, new Request());
+            (await JsonBody.ReadOptionalAsync(ctx, new Request())) with { Target = await PaymentTarget.FromAsync(ctx, parameter) };
+    }
+
+    /// <summary>The body's own rules; whether the charge still has that much to refund is checked by the handler.</summary>
+    public sealed class Validator : AbstractValidator<Request>
+    {
+        public Validator(Db db, Currencies currencies)
+        {
+            RuleFor(r => r.Amount).PartialAmountOf(r => r.Target, db, currencies);
+            RuleFor(r => r.Reason).MaximumLength(500).WithMessage(Messages.MaxChars(500));
+        }
     }
 
     public sealed record Response(string RefundId, string IntentId, long ChargeId, string Amount, string Currency, string Status,
         string? Reason, string AmountRefunded, string CreatedAt);
-
-    private sealed record Started(string RefundId, ChargeRow Charge, IntentSnapshot Intent, long Amount, long CreatedAt);
 
     private const string RefundableChargeSql = $"""
         SELECT {ChargeReads.Columns} FROM charges
@@ -53,21 +65,15 @@ public sealed class RefundIntent : ICarterModule
         UPDATE charges SET refunded_amount = refunded_amount + @Amount, updated_at = @Now
         WHERE id = @ChargeId AND captured_amount - refunded_amount >= @Amount
         """;
-    private const string ReleaseSql = "UPDATE charges SET refunded_amount = refunded_amount - @Amount, updated_at = @Now WHERE id = @ChargeId";
     private const string InsertSql = """
-        INSERT INTO refunds (id, charge_id, intent_id, merchant_id, mode, amount, reason, status, created_at, updated_at)
-        VALUES (@Id, @ChargeId, @IntentId, @MerchantId, @Mode, @Amount, @Reason, 'pending', @Now, @Now)
-        """;
-    private const string FinishSql = """
-        UPDATE refunds SET status = @Status, gateway_refund_id = @GatewayRefundId, failure_message = @FailureMessage, updated_at = @Now
-        WHERE id = @Id
+        INSERT INTO refunds (id, charge_id, intent_id, merchant_id, mode, amount, reason, status, order_id, created_at, updated_at)
+        VALUES (@Id, @ChargeId, @IntentId, @MerchantId, @Mode, @Amount, @Reason, 'pending', @OrderId, @Now, @Now)
         """;
 
     public static async Task<Results<ApiOk<Response>, ApiError, ApiValidationError>> Handle(
         [FromRoute(Name = "intent_id")] string intentId, Request request, Caller caller, [AsParameters] GatewayOperation s, CancellationToken ct)
     {
-        if (request.Reason is { Length: > 500 }) return ApiValidationError.For("reason", "The reason must not be greater than 500 characters.");
-
+        // The refundable balance is reserved and the refund recorded (pending, with the order id the gateway will know it by) before the call.
         var start = await s.Writer.WriteAsync<object>(async tx =>
         {
             var intent = await IntentState.LoadAsync(tx, intentId);
@@ -85,7 +91,7 @@ public sealed class RefundIntent : ICarterModule
             var amount = refundable;
             if (request.Amount is { } requested)
             {
-                var problem = PartialAmount.Problem(requested, refundable, "refundable", currency);
+                var problem = PartialAmount.OverLimit(requested, refundable, "refundable", currency);
                 if (problem is not null) return ApiValidationError.For("amount", problem);
                 amount = Amounts.ToMinor(requested.Value!.Value, currency.Exponent);
             }
@@ -96,63 +102,22 @@ public sealed class RefundIntent : ICarterModule
             await tx.Connection.ExecuteAsync(InsertSql, new
             {
                 Id = refundId, ChargeId = charge.Id, IntentId = intentId, caller.MerchantId, caller.Mode, Amount = amount,
-                request.Reason, Now = now.ToUnixTimeMilliseconds(),
+                request.Reason, OrderId = "ord_" + Guid.CreateVersion7().ToString("N"), Now = now.ToUnixTimeMilliseconds(),
             }, tx.Transaction);
             await IntentLog.WriteAsync(tx, intentId, "refund.requested",
                 $"Refund {refundId} of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", Actor.Api, now);
-            return new Started(refundId, charge, intent, amount, now.ToUnixTimeMilliseconds());
+            return await Refunds.LoadAsync(tx, refundId);
         }, CancellationToken.None);
-        if (start is not Started started) return start is ApiError e ? e : (ApiValidationError)start;
+        if (start is not Refunds.Row refund) return start is ApiError e ? e : (ApiValidationError)start;
 
-        var currency = s.Currencies.Get(started.Charge.Currency);
         var gateway = await s.Gateways.ForAsync(caller.MerchantId, caller.Mode, ct);
-        GatewayResult result;
-        try { result = await gateway.RefundAsync(started.Charge.GatewayTransactionId!, started.Amount, currency, CancellationToken.None); }
-        catch (Exception) { result = new GatewayResult(GatewayOutcome.Unknown, Message: "The gateway did not answer."); }
+        var currency = s.Currencies.Get(refund.Currency);
+        var result = await s.Calls.SendAsync(gateway, refund.Lookup(),
+            deadline => gateway.RefundAsync(refund.ChargeTransactionId!, refund.Amount, currency, refund.OrderId!, deadline));
+        var settled = await s.Writer.WriteAsync(tx => Refunds.RecordAsync(tx, refund.Id, result, s.Currencies, s.Clock.GetUtcNow()), CancellationToken.None);
 
-        return await s.Writer.WriteAsync<Results<ApiOk<Response>, ApiError, ApiValidationError>>(async tx =>
-        {
-            var now = s.Clock.GetUtcNow();
-            var money = $"{currency.Code} {Amounts.Format(started.Amount, currency.Exponent)}";
-            var status = result.Outcome switch
-            {
-                GatewayOutcome.Approved => "succeeded",
-                GatewayOutcome.Unknown => "unknown",
-                _ => "failed",
-            };
-            await tx.Connection.ExecuteAsync(FinishSql, new
-            {
-                Id = started.RefundId, Status = status, GatewayRefundId = result.TransactionId,
-                FailureMessage = status == "failed" ? PaymentService.CustomerMessage(result) : null, Now = now.ToUnixTimeMilliseconds(),
-            }, tx.Transaction);
-
-            if (status == "failed")
-            {
-                // Nothing left the merchant's account: give the balance back.
-                await tx.Connection.ExecuteAsync(ReleaseSql, new { ChargeId = started.Charge.Id, started.Amount, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
-                await IntentLog.WriteAsync(tx, intentId, "refund.failed", $"Refund of {money} failed: {PaymentService.CustomerMessage(result)}", Actor.Gateway, now);
-                return ApiError.Conflict(ErrorCodes.GatewayDeclined, $"The refund failed: {PaymentService.CustomerMessage(result)}");
-            }
-            if (status == "unknown")
-                await IntentLog.WriteAsync(tx, intentId, "refund.unknown",
-                    $"The gateway did not confirm the refund of {money}; it stays reserved until it is confirmed.", Actor.System, now);
-            else
-            {
-                await IntentLog.WriteAsync(tx, intentId, "payment.refunded", $"{money} refunded.", Actor.Gateway, now);
-                await Outbox.EmitAsync(tx, new WebhookEvent(caller.MerchantId, caller.Mode, "payment.refunded", intentId, null, new JsonObject
-                {
-                    ["intent_id"] = intentId,
-                    ["charge_id"] = started.Charge.Id,
-                    ["refund_id"] = started.RefundId,
-                    ["amount"] = Amounts.Format(started.Amount, currency.Exponent),
-                    ["currency"] = currency.Code,
-                    ["reason"] = request.Reason,
-                    ["metadata"] = started.Intent.MetadataNode(),
-                }), now);
-            }
-            var refunded = await tx.Connection.ExecuteScalarAsync<long>("SELECT refunded_amount FROM charges WHERE id = @Id", new { started.Charge.Id }, tx.Transaction);
-            return new ApiOk<Response>(new Response(started.RefundId, intentId, started.Charge.Id, Amounts.Format(started.Amount, currency.Exponent),
-                currency.Code, status, request.Reason, Amounts.Format(refunded, currency.Exponent), Formats.Timestamp(started.CreatedAt)));
-        }, CancellationToken.None);
+        if (settled.Status == "failed") return ApiError.Conflict(ErrorCodes.GatewayDeclined, $"The refund failed: {settled.FailureMessage}");
+        return new ApiOk<Response>(new Response(refund.Id, intentId, settled.ChargeId, Amounts.Format(settled.Amount, currency.Exponent), currency.Code,
+            settled.Status, settled.Reason, Amounts.Format(settled.RefundedAmount, currency.Exponent), Formats.Timestamp(settled.CreatedAt)));
     }
 }

@@ -5,8 +5,9 @@ namespace PaymentHub.Features.Payments;
 
 /// <summary>
 /// Recurring job: settles gateway calls whose answer was lost (or whose outcome was never recorded,
-/// after a crash) by asking the gateway what became of them. The charges table says what is open;
-/// recording an outcome only takes effect on a charge still open, so two runs never settle twice.
+/// after a crash) by asking the gateway what became of them: charges, refunds, captures and voids.
+/// Our tables say what is open (a row pending or unknown), so a restart loses nothing; recording an
+/// outcome only takes effect on a row still open, so two runs never settle twice.
 /// </summary>
 [DisableConcurrentExecution(timeoutInSeconds: 60)]
 [AutomaticRetry(Attempts = 0)]

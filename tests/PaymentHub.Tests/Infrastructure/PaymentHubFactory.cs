@@ -19,7 +19,30 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
     public const string ClientId = "pk_test_fixture";
     public const string ClientSecret = "sk_test_fixture_secret";
 
-    public string DataPath { get; } = Path.Combine(Path.GetTempPath(), "paymenthub-tests", Guid.NewGuid().ToString("N"));
+    private readonly bool _ownsData;
+
+    /// <summary>A new, empty data folder, deleted when the factory is disposed.</summary>
+    public PaymentHubFactory() : this(NewDataPath(), ownsData: true)
+    {
+    }
+
+    /// <summary>
+    /// Runs on <paramref name="dataPath"/> as it is (database, keys): a restart of an app that ran
+    /// there before. The folder is left in place on dispose; whoever made it deletes it.
+    /// </summary>
+    protected PaymentHubFactory(string dataPath) : this(dataPath, ownsData: false)
+    {
+    }
+
+    private PaymentHubFactory(string dataPath, bool ownsData)
+    {
+        DataPath = dataPath;
+        _ownsData = ownsData;
+    }
+
+    public static string NewDataPath() => Path.Combine(Path.GetTempPath(), "paymenthub-tests", Guid.NewGuid().ToString("N"));
+
+    public string DataPath { get; }
     public TestClock Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     public string DatabasePath => Path.Combine(DataPath, "paymenthub.db");
     public CapturedLogs Logs { get; } = new();
@@ -62,8 +85,13 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try { Directory.Delete(DataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (_ownsData) DeleteData(DataPath);
         }
+    }
+
+    public static void DeleteData(string dataPath)
+    {
+        try { Directory.Delete(dataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
 

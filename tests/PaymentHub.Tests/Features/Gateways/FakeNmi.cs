@@ -13,10 +13,11 @@ using Microsoft.Extensions.Logging;
 namespace PaymentHub.Tests.Features.Gateways;
 
 /// <summary>
-/// A local NMI: a real Kestrel server on 127.0.0.1 speaking NMI's Direct Post wire format (NMI.md)
-/// for /api/transact.php and /api/query.php, with an in-memory ledger and Customer Vault.
+/// A local NMI: a real Kestrel server on 127.0.0.1 speaking NMI's wire formats — form fields in,
+/// key=value answers out from /api/transact.php, XML from /api/query.php — with an in-memory
+/// ledger and Customer Vault.
 ///
-/// Rules (beyond NMI.md's own):
+/// Rules (beyond what NMI documents):
 /// - security_key must be <see cref="SecurityKey"/>, else response=3 "Authentication Failed" (300);
 ///   query.php answers &lt;error_response&gt;Authentication Failed&lt;/error_response&gt;.
 /// - sale/auth: a Luhn-invalid ccnumber → 3 "Invalid Credit Card Number" (300, nothing recorded);
@@ -37,10 +38,14 @@ namespace PaymentHub.Tests.Features.Gateways;
 ///   void only while pending/pendingsettlement ("Only transactions pending settlement can be
 ///   voided"); refund ≤ captured − refunded, omitted/0.00 = all ("Refund amount may not exceed the
 ///   transaction balance"); unknown transactionid → "Invalid Transaction ID specified". A refund is
-///   a transaction of its own, carrying the original's order id. <see cref="Settle"/> moves
-///   pendingsettlement to complete.
-/// - <see cref="Fault"/> (transact.php only): malformed body, HTTP 429, HTTP 500, a hung connection,
+///   a transaction of its own, carrying the orderid sent with it (else the original's). A capture
+///   or void adds an action to the authorization and changes its condition (pendingsettlement,
+///   canceled). <see cref="Settle"/> moves pendingsettlement to complete.
+/// - query.php answers by order_id and/or transaction_id: each transaction with its condition and
+///   its actions in order.
+/// - <see cref="Fault"/> (transact.php): malformed body, HTTP 429, HTTP 500, a hung connection,
 ///   or process-then-drop (the transaction is recorded, then the connection is aborted).
+///   <see cref="QueryFault"/> (query.php): malformed body, HTTP 429, HTTP 500 or a hung connection.
 /// Every received request's form fields are kept in <see cref="Requests"/>.
 /// </summary>
 public sealed class FakeNmi : IAsyncDisposable
@@ -54,7 +59,13 @@ public sealed class FakeNmi : IAsyncDisposable
     public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Fields);
 
     public sealed record Transaction(string Id, string Type, string? OrderId, decimal Amount, decimal Captured, decimal Refunded,
-        string Condition, int ResponseCode, string ResponseText, string? CardNumber, string? CardExp, string? VaultId, DateTimeOffset At);
+        string Condition, int ResponseCode, string ResponseText, string? CardNumber, string? CardExp, string? VaultId, DateTimeOffset At)
+    {
+        /// <summary>What happened to the transaction after it was created (capture, void, settle), oldest first.</summary>
+        public IReadOnlyList<FollowUp> FollowUps { get; init; } = [];
+    }
+
+    public sealed record FollowUp(string Type, decimal Amount, int ResponseCode, string ResponseText, DateTimeOffset At);
 
     private sealed record VaultedCard(string Number, string Exp);
 
@@ -71,6 +82,7 @@ public sealed class FakeNmi : IAsyncDisposable
 
     public string BaseUrl { get; private set; } = "";
     public Faults Fault { get; set; }
+    public Faults QueryFault { get; set; }
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 
     public IReadOnlyList<ReceivedRequest> Requests { get { lock (_gate) return _requests.ToList(); } }
@@ -100,33 +112,14 @@ public sealed class FakeNmi : IAsyncDisposable
     {
         lock (_gate)
             for (var i = 0; i < _ledger.Count; i++)
-                if (_ledger[i].Condition == "pendingsettlement") _ledger[i] = _ledger[i] with { Condition = "complete" };
+                if (_ledger[i].Condition == "pendingsettlement")
+                    _ledger[i] = With(_ledger[i] with { Condition = "complete" }, "settle", _ledger[i].Captured, "SUCCESS");
     }
 
     private async Task TransactAsync(HttpContext context)
     {
         var fields = await ReadFieldsAsync(context);
-        switch (Fault)
-        {
-            case Faults.RateLimited:
-                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                return;
-            case Faults.ServerError:
-                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-                await context.Response.WriteAsync("Internal Server Error");
-                return;
-            case Faults.MalformedBody:
-                context.Response.ContentType = "text/html";
-                await context.Response.WriteAsync("<html><body><h1>Gateway maintenance</h1></body></html>");
-                return;
-            case Faults.Hang:
-                using (var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token))
-                {
-                    try { await Task.Delay(Timeout.Infinite, both.Token); } catch (OperationCanceledException) { }
-                }
-                context.Abort();
-                return;
-        }
+        if (await FailAsync(context, Fault)) return;
 
         List<KeyValuePair<string, string>> answer;
         lock (_gate) answer = Process(fields);
@@ -140,9 +133,38 @@ public sealed class FakeNmi : IAsyncDisposable
         await context.Response.WriteAsync(Encode(answer));
     }
 
+    /// <summary>Answers as <paramref name="fault"/> says instead of doing the work; false when there is no such fault.</summary>
+    private async Task<bool> FailAsync(HttpContext context, Faults fault)
+    {
+        switch (fault)
+        {
+            case Faults.RateLimited:
+                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                return true;
+            case Faults.ServerError:
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                await context.Response.WriteAsync("Internal Server Error");
+                return true;
+            case Faults.MalformedBody:
+                context.Response.ContentType = "text/html";
+                await context.Response.WriteAsync("<html><body><h1>Gateway maintenance</h1></body></html>");
+                return true;
+            case Faults.Hang:
+                using (var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token))
+                {
+                    try { await Task.Delay(Timeout.Infinite, both.Token); } catch (OperationCanceledException) { }
+                }
+                context.Abort();
+                return true;
+            default:
+                return false;
+        }
+    }
+
     private async Task QueryAsync(HttpContext context)
     {
         var fields = await ReadFieldsAsync(context);
+        if (QueryFault != Faults.DropAnswer && await FailAsync(context, QueryFault)) return;
         context.Response.ContentType = "text/xml; charset=UTF-8";
         if (Get(fields, "security_key") != SecurityKey)
         {
@@ -164,13 +186,13 @@ public sealed class FakeNmi : IAsyncDisposable
             new XElement("cc_number", t.CardNumber is null ? "" : t.CardNumber[0] + new string('x', t.CardNumber.Length - 5) + t.CardNumber[^4..]),
             new XElement("cc_exp", t.CardExp ?? ""),
             new XElement("customerid", t.VaultId ?? ""),
-            new XElement("action",
-                new XElement("amount", t.Amount.ToString("0.00", CultureInfo.InvariantCulture)),
-                new XElement("action_type", t.Type),
-                new XElement("date", t.At.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)),
-                new XElement("success", t.ResponseCode == 100 ? "1" : "0"),
-                new XElement("response_text", t.ResponseText),
-                new XElement("response_code", t.ResponseCode.ToString(CultureInfo.InvariantCulture))))));
+            new[] { new FollowUp(t.Type, t.Amount, t.ResponseCode, t.ResponseText, t.At) }.Concat(t.FollowUps).Select(a => new XElement("action",
+                new XElement("amount", a.Amount.ToString("0.00", CultureInfo.InvariantCulture)),
+                new XElement("action_type", a.Type),
+                new XElement("date", a.At.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)),
+                new XElement("success", a.ResponseCode == 100 ? "1" : "0"),
+                new XElement("response_text", a.ResponseText),
+                new XElement("response_code", a.ResponseCode.ToString(CultureInfo.InvariantCulture)))))));
         await context.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + root);
     }
 
@@ -286,7 +308,7 @@ public sealed class FakeNmi : IAsyncDisposable
         var amount = decimal.TryParse(Get(f, "amount"), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var a) && a > 0 ? a : t.Amount;
         if (amount > t.Amount)
             return Answer(3, $"The specified amount of {Money(amount)} exceeds the authorization amount of {Money(t.Amount)} REFID:{_nextRefId++}", 300, "capture", t.Id, t.OrderId);
-        _ledger[index] = t with { Captured = amount, Condition = "pendingsettlement" };
+        _ledger[index] = With(t with { Captured = amount, Condition = "pendingsettlement" }, "capture", amount, "SUCCESS");
         return Answer(1, "SUCCESS", 100, "capture", t.Id, t.OrderId, "123456");
     }
 
@@ -297,7 +319,7 @@ public sealed class FakeNmi : IAsyncDisposable
         var t = _ledger[index];
         if (t.Condition is not ("pending" or "pendingsettlement"))
             return Answer(3, "Only transactions pending settlement can be voided REFID:" + _nextRefId++, 300, "void", t.Id, t.OrderId);
-        _ledger[index] = t with { Condition = "canceled" };
+        _ledger[index] = With(t with { Condition = "canceled" }, "void", t.Amount, "Transaction Void Successful");
         return Answer(1, "Transaction Void Successful", 100, "void", t.Id, t.OrderId);
     }
 
@@ -312,8 +334,9 @@ public sealed class FakeNmi : IAsyncDisposable
             return Answer(3, "Refund amount may not exceed the transaction balance REFID:" + _nextRefId++, 300, "refund", "", t.OrderId);
         _ledger[index] = t with { Refunded = t.Refunded + amount };
         var id = NextTransactionId();
-        _ledger.Add(new Transaction(id, "refund", t.OrderId, amount, 0, 0, "pendingsettlement", 100, "SUCCESS", t.CardNumber, t.CardExp, null, Clock.GetUtcNow()));
-        return Answer(1, "SUCCESS", 100, "refund", id, t.OrderId);
+        var orderId = Get(f, "orderid") ?? t.OrderId;
+        _ledger.Add(new Transaction(id, "refund", orderId, amount, 0, 0, "pendingsettlement", 100, "SUCCESS", t.CardNumber, t.CardExp, null, Clock.GetUtcNow()));
+        return Answer(1, "SUCCESS", 100, "refund", id, orderId);
     }
 
     private int Find(Dictionary<string, string> f)
@@ -321,6 +344,9 @@ public sealed class FakeNmi : IAsyncDisposable
         var id = Get(f, "transactionid");
         return id is null ? -1 : _ledger.FindIndex(t => t.Id == id && t.Type != "refund" && t.ResponseCode == 100);
     }
+
+    private Transaction With(Transaction t, string action, decimal amount, string text) =>
+        t with { FollowUps = [.. t.FollowUps, new FollowUp(action, amount, 100, text, Clock.GetUtcNow())] };
 
     private string NextTransactionId() => (_nextTransactionId++).ToString(CultureInfo.InvariantCulture);
 

@@ -37,6 +37,8 @@ public sealed class NmiGatewayTests : IAsyncLifetime
             new PaymentSource(Card: new CardDetails(number, 12, 2030, "123", "Jane Q Doe")), storeCard, stored,
             new GatewayCustomer("jane@example.com", null, null, "203.0.113.9"), "Order 42");
 
+    private static string RefundOrder() => "ord_re_" + Guid.NewGuid().ToString("N")[..12];
+
     private static GatewayPayment Vaulted(string vaultId, long amount, StoredCredential? stored) =>
         new("ord_" + Guid.NewGuid().ToString("N")[..12], amount, Usd, new PaymentSource(VaultId: vaultId), StoredCredential: stored);
 
@@ -190,16 +192,16 @@ public sealed class NmiGatewayTests : IAsyncLifetime
         var gateway = Gateway();
         var sale = await gateway.SaleAsync(Payment(1000), default);
 
-        var part = await gateway.RefundAsync(sale.TransactionId!, 600, Usd, default);
+        var part = await gateway.RefundAsync(sale.TransactionId!, 600, Usd, RefundOrder(), default);
         Assert.Equal(GatewayOutcome.Approved, part.Outcome);
         Assert.NotEqual(sale.TransactionId, part.TransactionId);
         Assert.Equal("6.00", _nmi.LastTransact["amount"]);
 
-        var over = await gateway.RefundAsync(sale.TransactionId!, 500, Usd, default);
+        var over = await gateway.RefundAsync(sale.TransactionId!, 500, Usd, RefundOrder(), default);
         Assert.Equal(GatewayOutcome.Error, over.Outcome);
         Assert.StartsWith("Refund amount may not exceed the transaction balance", over.Message);
 
-        Assert.Equal(GatewayOutcome.Approved, (await gateway.RefundAsync(sale.TransactionId!, 400, Usd, default)).Outcome);
+        Assert.Equal(GatewayOutcome.Approved, (await gateway.RefundAsync(sale.TransactionId!, 400, Usd, RefundOrder(), default)).Outcome);
     }
 
     [Fact]
@@ -268,7 +270,7 @@ public sealed class NmiGatewayTests : IAsyncLifetime
         Assert.Equal(GatewayOutcome.Unknown, lost.Outcome);
 
         _nmi.Fault = FakeNmi.Faults.None;
-        var settled = await Gateway().QueryAsync(payment.OrderId, default);
+        var settled = await Gateway().QueryAsync(GatewayLookup.Charge(payment.OrderId), default);
 
         var sale = Assert.Single(_nmi.Ledger, t => t.Type == "sale");
         Assert.Equal(GatewayOutcome.Approved, settled.Outcome);
@@ -284,18 +286,18 @@ public sealed class NmiGatewayTests : IAsyncLifetime
         var gateway = Gateway();
         var declined = Payment(1500, "4000000000000002");
         await gateway.SaleAsync(declined, default);
-        Assert.Equal(GatewayOutcome.HardDecline, (await gateway.QueryAsync(declined.OrderId, default)).Outcome);
+        Assert.Equal(GatewayOutcome.HardDecline, (await gateway.QueryAsync(GatewayLookup.Charge(declined.OrderId), default)).Outcome);
 
         var refunded = Payment(1500);
         var sale = await gateway.SaleAsync(refunded, default);
-        await gateway.RefundAsync(sale.TransactionId!, 1500, Usd, default);
-        var afterRefund = await gateway.QueryAsync(refunded.OrderId, default);
+        await gateway.RefundAsync(sale.TransactionId!, 1500, Usd, RefundOrder(), default);
+        var afterRefund = await gateway.QueryAsync(GatewayLookup.Charge(refunded.OrderId), default);
         Assert.Equal((GatewayOutcome.Approved, sale.TransactionId), (afterRefund.Outcome, afterRefund.TransactionId));
 
-        var missing = await gateway.QueryAsync("ord_never_sent", default);
+        var missing = await gateway.QueryAsync(GatewayLookup.Charge("ord_never_sent"), default);
         Assert.Equal((GatewayOutcome.Error, "not_found"), (missing.Outcome, missing.DeclineCode));
 
-        var wrongKey = await Gateway(securityKey: "wrong").QueryAsync(refunded.OrderId, default);
+        var wrongKey = await Gateway(securityKey: "wrong").QueryAsync(GatewayLookup.Charge(refunded.OrderId), default);
         Assert.Equal((GatewayOutcome.Error, "authentication_failed"), (wrongKey.Outcome, wrongKey.DeclineCode));
     }
 
@@ -359,12 +361,88 @@ public sealed class NmiGatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refund_SendsItsOwnOrderId_AndIsFoundByIt()
+    {
+        var gateway = Gateway();
+        var payment = Payment(1000);
+        var sale = await gateway.SaleAsync(payment, default);
+        var orderId = RefundOrder();
+        var lookup = GatewayLookup.Refund(orderId, sale.TransactionId!);
+        var before = await gateway.QueryAsync(lookup, default);
+        Assert.Equal((GatewayOutcome.Error, "not_found"), (before.Outcome, before.DeclineCode));
+
+        _nmi.Fault = FakeNmi.Faults.DropAnswer;
+        var lost = await gateway.RefundAsync(sale.TransactionId!, 400, Usd, orderId, default);
+        _nmi.Fault = FakeNmi.Faults.None;
+        var found = await gateway.QueryAsync(lookup, default);
+
+        Assert.Equal(GatewayOutcome.Unknown, lost.Outcome);
+        Assert.Equal(orderId, _nmi.Requests.Last(r => r.Path.EndsWith("transact.php", StringComparison.Ordinal)).Fields["orderid"]);
+        var refund = Assert.Single(_nmi.Ledger, t => t.Type == "refund");
+        Assert.Equal((GatewayOutcome.Approved, refund.Id), (found.Outcome, found.TransactionId));
+        Assert.Equal(orderId, _nmi.Requests[^1].Fields["order_id"]);
+        var charge = await gateway.QueryAsync(GatewayLookup.Charge(payment.OrderId), default);
+        Assert.Equal(sale.TransactionId, charge.TransactionId); // the sale's own lookup is not confused by the refund
+    }
+
+    [Fact]
+    public async Task Query_ForACaptureOrVoid_AsksByTheAuthorizationsTransactionId_AndReadsItsCondition()
+    {
+        var gateway = Gateway();
+        var payment = Payment(1000);
+        var auth = await gateway.AuthorizeAsync(payment, default);
+        var capture = GatewayLookup.Capture(payment.OrderId, auth.TransactionId!);
+        var voiding = GatewayLookup.Void(payment.OrderId, auth.TransactionId!);
+
+        var pending = await gateway.QueryAsync(capture, default);
+        Assert.Equal((GatewayOutcome.Error, "not_found"), (pending.Outcome, pending.DeclineCode));
+        Assert.Equal(auth.TransactionId, _nmi.Requests[^1].Fields["transaction_id"]);
+        Assert.False(_nmi.Requests[^1].Fields.ContainsKey("order_id"));
+
+        await gateway.CaptureAsync(auth.TransactionId!, 700, Usd, default);
+        Assert.Equal(GatewayOutcome.Approved, (await gateway.QueryAsync(capture, default)).Outcome);
+        var notVoided = await gateway.QueryAsync(voiding, default);
+        Assert.Equal((GatewayOutcome.HardDecline, "captured"), (notVoided.Outcome, notVoided.DeclineCode));
+
+        var other = Payment(1000);
+        var voided = await gateway.AuthorizeAsync(other, default);
+        await gateway.VoidAsync(voided.TransactionId!, default);
+        Assert.Equal(GatewayOutcome.Approved, (await gateway.QueryAsync(GatewayLookup.Void(other.OrderId, voided.TransactionId!), default)).Outcome);
+        var notCaptured = await gateway.QueryAsync(GatewayLookup.Capture(other.OrderId, voided.TransactionId!), default);
+        Assert.Equal((GatewayOutcome.HardDecline, "voided"), (notCaptured.Outcome, notCaptured.DeclineCode));
+    }
+
+    [Fact]
+    public async Task Query_WhenNmiFails_IsUnknown()
+    {
+        var payment = Payment(1000);
+        await Gateway().SaleAsync(payment, default);
+
+        foreach (var fault in new[] { FakeNmi.Faults.ServerError, FakeNmi.Faults.MalformedBody })
+        {
+            _nmi.QueryFault = fault;
+            Assert.Equal(GatewayOutcome.Unknown, (await Gateway().QueryAsync(GatewayLookup.Charge(payment.OrderId), default)).Outcome);
+        }
+    }
+
+    [Fact]
+    public async Task Sale_GivenUpByTheCallerWhileNmiHangs_IsUnknown_NotAnException()
+    {
+        _nmi.Fault = FakeNmi.Faults.Hang;
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var result = await Gateway().SaleAsync(Payment(), giveUp.Token);
+
+        Assert.Equal(GatewayOutcome.Unknown, result.Outcome);
+    }
+
+    [Fact]
     public async Task Logs_NeverContainCardNumberCvvOrSecurityKey()
     {
         var gateway = Gateway();
         var sale = await gateway.SaleAsync(Payment(1234, storeCard: true, stored: new StoredCredential(true, null)), default);
         await gateway.SaleAsync(Payment(1500, "4000000000000002"), default);
-        await gateway.RefundAsync(sale.TransactionId!, 100, Usd, default);
+        await gateway.RefundAsync(sale.TransactionId!, 100, Usd, RefundOrder(), default);
         await Gateway(securityKey: "wrong-" + FakeNmi.SecurityKey).SaleAsync(Payment(), default);
         _nmi.Fault = FakeNmi.Faults.MalformedBody;
         await gateway.SaleAsync(Payment(), default);

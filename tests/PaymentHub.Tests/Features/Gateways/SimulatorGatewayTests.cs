@@ -22,6 +22,8 @@ public sealed class SimulatorGatewayTests : IAsyncLifetime
         new(orderId ?? "ord_" + Guid.NewGuid().ToString("N")[..12], amount, Usd,
             new PaymentSource(Card: new CardDetails(number, expMonth, expYear, "123", "Jane Doe")), storeCard);
 
+    private static string RefundOrder() => "ord_re_" + Guid.NewGuid().ToString("N")[..12];
+
     private static GatewayPayment Renewal(string vaultId, long amount = 1000) =>
         new("ord_" + Guid.NewGuid().ToString("N")[..12], amount, Usd, new PaymentSource(VaultId: vaultId),
             StoredCredential: new StoredCredential(false, "sim_first"));
@@ -62,6 +64,15 @@ public sealed class SimulatorGatewayTests : IAsyncLifetime
         Assert.Equal((GatewayOutcome.HardDecline, "expired_card"), (result.Outcome, result.DeclineCode));
         var thisMonth = await Gateway().SaleAsync(Payment(expMonth: 11, expYear: 26), default);
         Assert.Equal(GatewayOutcome.Approved, thisMonth.Outcome);
+    }
+
+    [Fact]
+    public async Task Sale_WithExpiryYearAtTheEndOfTheCalendar_IsAnsweredNotThrown()
+    {
+        var result = await Gateway().SaleAsync(Payment(expMonth: 12, expYear: 9999), default);
+
+        Assert.Equal(GatewayOutcome.Approved, result.Outcome);
+        Assert.Equal("12/99", result.CardExpiry);
     }
 
     [Fact]
@@ -144,20 +155,20 @@ public sealed class SimulatorGatewayTests : IAsyncLifetime
     {
         var gateway = Gateway();
         var auth = await gateway.AuthorizeAsync(Payment(amount: 1000), default);
-        Assert.Equal(GatewayOutcome.Error, (await gateway.RefundAsync(auth.TransactionId!, 100, Usd, default)).Outcome); // not captured yet
+        Assert.Equal(GatewayOutcome.Error, (await gateway.RefundAsync(auth.TransactionId!, 100, Usd, RefundOrder(), default)).Outcome); // not captured yet
         await gateway.CaptureAsync(auth.TransactionId!, 800, Usd, default);
 
-        var first = await gateway.RefundAsync(auth.TransactionId!, 500, Usd, default);
+        var first = await gateway.RefundAsync(auth.TransactionId!, 500, Usd, RefundOrder(), default);
         Assert.Equal(GatewayOutcome.Approved, first.Outcome);
         Assert.StartsWith("sim_", first.TransactionId);
         Assert.NotEqual(auth.TransactionId, first.TransactionId);
 
-        var over = await gateway.RefundAsync(auth.TransactionId!, 400, Usd, default);
+        var over = await gateway.RefundAsync(auth.TransactionId!, 400, Usd, RefundOrder(), default);
         Assert.Equal((GatewayOutcome.Error, "amount_too_large"), (over.Outcome, over.DeclineCode));
         Assert.Equal("Refund amount may not exceed the transaction balance", over.Message);
 
-        Assert.Equal(GatewayOutcome.Approved, (await gateway.RefundAsync(auth.TransactionId!, 300, Usd, default)).Outcome);
-        Assert.Equal(GatewayOutcome.Error, (await gateway.RefundAsync(auth.TransactionId!, 1, Usd, default)).Outcome);
+        Assert.Equal(GatewayOutcome.Approved, (await gateway.RefundAsync(auth.TransactionId!, 300, Usd, RefundOrder(), default)).Outcome);
+        Assert.Equal(GatewayOutcome.Error, (await gateway.RefundAsync(auth.TransactionId!, 1, Usd, RefundOrder(), default)).Outcome);
     }
 
     [Fact]
@@ -171,13 +182,13 @@ public sealed class SimulatorGatewayTests : IAsyncLifetime
 
         var fresh = await gateway.SaleAsync(Payment(), default);
         Assert.Equal(GatewayOutcome.Approved, (await gateway.VoidAsync(fresh.TransactionId!, default)).Outcome);
-        Assert.Equal(GatewayOutcome.Error, (await gateway.RefundAsync(fresh.TransactionId!, 100, Usd, default)).Outcome);
+        Assert.Equal(GatewayOutcome.Error, (await gateway.RefundAsync(fresh.TransactionId!, 100, Usd, RefundOrder(), default)).Outcome);
 
         var settled = await gateway.SaleAsync(Payment(), default);
         _db.Clock.Advance(TimeSpan.FromHours(25));
         var late = await gateway.VoidAsync(settled.TransactionId!, default);
         Assert.Equal("Only transactions pending settlement can be voided", late.Message);
-        Assert.Equal(GatewayOutcome.Approved, (await gateway.RefundAsync(settled.TransactionId!, 1000, Usd, default)).Outcome);
+        Assert.Equal(GatewayOutcome.Approved, (await gateway.RefundAsync(settled.TransactionId!, 1000, Usd, RefundOrder(), default)).Outcome);
     }
 
     [Fact]
@@ -186,17 +197,60 @@ public sealed class SimulatorGatewayTests : IAsyncLifetime
         var payment = Payment();
         var sale = await Gateway().SaleAsync(payment, default);
 
-        var queried = await Gateway().QueryAsync(payment.OrderId, default); // a new instance, as after a restart
+        var queried = await Gateway().QueryAsync(GatewayLookup.Charge(payment.OrderId), default); // a new instance, as after a restart
         Assert.Equal((GatewayOutcome.Approved, sale.TransactionId, "4242"), (queried.Outcome, queried.TransactionId, queried.CardLast4));
 
         var declined = Payment("4000000000009995");
         await Gateway().SaleAsync(declined, default);
-        Assert.Equal(GatewayOutcome.SoftDecline, (await Gateway().QueryAsync(declined.OrderId, default)).Outcome);
+        Assert.Equal(GatewayOutcome.SoftDecline, (await Gateway().QueryAsync(GatewayLookup.Charge(declined.OrderId), default)).Outcome);
 
-        var missing = await Gateway().QueryAsync("ord_never", default);
+        var missing = await Gateway().QueryAsync(GatewayLookup.Charge("ord_never"), default);
         Assert.Equal((GatewayOutcome.Error, "not_found"), (missing.Outcome, missing.DeclineCode));
-        Assert.Equal(GatewayOutcome.Error, (await Gateway(_db.OtherMerchantId).QueryAsync(payment.OrderId, default)).Outcome);
+        Assert.Equal(GatewayOutcome.Error, (await Gateway(_db.OtherMerchantId).QueryAsync(GatewayLookup.Charge(payment.OrderId), default)).Outcome);
     }
+
+    [Fact]
+    public async Task Refund_RetriedWithTheSameOrderId_RefundsOnce_AndIsFoundByItsOrderId()
+    {
+        var gateway = Gateway();
+        var sale = await gateway.SaleAsync(Payment(amount: 1000), default);
+        var orderId = RefundOrder();
+        Assert.Equal((GatewayOutcome.Error, "not_found"), Outcome(await gateway.QueryAsync(GatewayLookup.Refund(orderId, sale.TransactionId!), default)));
+
+        var first = await gateway.RefundAsync(sale.TransactionId!, 600, Usd, orderId, default);
+        var again = await Gateway().RefundAsync(sale.TransactionId!, 600, Usd, orderId, default);
+        var queried = await Gateway().QueryAsync(GatewayLookup.Refund(orderId, sale.TransactionId!), default);
+
+        Assert.Equal((GatewayOutcome.Approved, first.TransactionId), (again.Outcome, again.TransactionId));
+        Assert.Equal((GatewayOutcome.Approved, first.TransactionId), (queried.Outcome, queried.TransactionId));
+        Assert.Equal(600L, await _db.QuerySingleAsync<long>("SELECT refunded FROM simulator_transactions WHERE txn_id = @Id", new { Id = sale.TransactionId }));
+        Assert.Equal("duplicate_order_id", (await gateway.RefundAsync(sale.TransactionId!, 100, Usd, orderId, default)).DeclineCode);
+    }
+
+    [Fact]
+    public async Task Query_ForACaptureOrVoid_ReadsTheAuthorizationsState()
+    {
+        var gateway = Gateway();
+        var payment = Payment(amount: 1000);
+        var auth = await gateway.AuthorizeAsync(payment, default);
+        var capture = GatewayLookup.Capture(payment.OrderId, auth.TransactionId!);
+        var voiding = GatewayLookup.Void(payment.OrderId, auth.TransactionId!);
+        Assert.Equal((GatewayOutcome.Error, "not_found"), Outcome(await gateway.QueryAsync(capture, default)));
+        Assert.Equal((GatewayOutcome.Error, "not_found"), Outcome(await gateway.QueryAsync(voiding, default)));
+
+        await gateway.CaptureAsync(auth.TransactionId!, 700, Usd, default);
+        Assert.Equal(GatewayOutcome.Approved, (await gateway.QueryAsync(capture, default)).Outcome);
+        Assert.Equal(GatewayOutcome.Error, (await gateway.QueryAsync(voiding, default)).Outcome);
+
+        var other = Payment(amount: 1000);
+        var voided = await gateway.AuthorizeAsync(other, default);
+        await gateway.VoidAsync(voided.TransactionId!, default);
+        Assert.Equal(GatewayOutcome.Approved, (await gateway.QueryAsync(GatewayLookup.Void(other.OrderId, voided.TransactionId!), default)).Outcome);
+        Assert.Equal((GatewayOutcome.HardDecline, "voided"), Outcome(await gateway.QueryAsync(GatewayLookup.Capture(other.OrderId, voided.TransactionId!), default)));
+        Assert.Equal("invalid_transaction", (await Gateway(_db.OtherMerchantId).QueryAsync(capture, default)).DeclineCode);
+    }
+
+    private static (GatewayOutcome, string?) Outcome(GatewayResult r) => (r.Outcome, r.DeclineCode);
 
     [Fact]
     public async Task Sale_RetriedWithTheSameOrderId_AnswersTheFirstResultWithoutASecondCharge()

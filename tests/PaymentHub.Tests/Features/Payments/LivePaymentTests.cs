@@ -1,8 +1,5 @@
 using System.Net;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using PaymentHub.Features.Gateways.Contracts;
-using PaymentHub.Features.Merchants;
 using PaymentHub.Features.Payments;
 using PaymentHub.Tests.Features.Gateways;
 using PaymentHub.Tests.Infrastructure;
@@ -10,59 +7,17 @@ using PaymentHub.Tests.Infrastructure;
 namespace PaymentHub.Tests.Features.Payments;
 
 /// <summary>Live mode end to end: the hosted checkout pays through the merchant's NMI account (a local fake NMI).</summary>
-public sealed class LivePaymentTests : IClassFixture<LivePaymentTests.Factory>, IAsyncLifetime
+public sealed class LivePaymentTests(ShortNmiTimeoutFactory app) : LiveModeTests(app)
 {
-    /// <summary>A short NMI timeout, so a hung gateway is a quick test.</summary>
-    public sealed class Factory : PaymentHubFactory
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseSetting("PaymentHub:Nmi:TimeoutSeconds", "1");
-        }
-    }
+    private readonly Checkout _checkout = new(app);
 
-    private readonly Factory _app;
-    private readonly Checkout _checkout;
-    private FakeNmi _nmi = null!;
-    private NewApiClient _live = null!;
+    private Task<(string Id, string Path)> CreateLiveAsync(IntentBuilder body) => Live.CreateIntentAsync(body);
 
-    public LivePaymentTests(Factory app)
-    {
-        _app = app;
-        _checkout = new Checkout(app);
-    }
-
-    public async Task InitializeAsync()
-    {
-        _nmi = await FakeNmi.StartAsync();
-        _live = await _app.CreateClientAsync(await _app.CreateMerchantAsync(), "live");
-        await _app.Services.GetRequiredService<IGatewaySettingsStore>().SaveAsync(_live.MerchantId, "live",
-            new GatewaySettingsUpdate("nmi", FakeNmi.SecurityKey, "tok-public", _nmi.BaseUrl), CancellationToken.None);
-    }
-
-    public async Task DisposeAsync() => await _nmi.DisposeAsync();
-
-    private async Task<(string Id, string Path)> CreateLiveAsync(IntentBuilder body)
-    {
-        var response = await _app.Api(_live.ClientId, _live.ClientSecret).PostJson("/api/platform/intents", body.Json());
-        var data = (await response.Body())["data"]!;
-        return ((string)data["intent_id"]!, new Uri((string)data["payment_url"]!).AbsolutePath);
-    }
-
-    private async Task<HttpResponseMessage> PayWithTokenAsync(string path)
-    {
-        var browser = _checkout.Browser();
-        var token = await Checkout.AntiforgeryToken(await browser.GetAsync(path));
-        return await browser.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__af"] = token, ["name_on_card"] = "Jane Customer", ["payment_token"] = FakeNmi.TestToken,
-        }));
-    }
+    private Task<HttpResponseMessage> PayWithTokenAsync(string path) => Live.PayWithTokenAsync(path);
 
     private async Task<System.Text.Json.Nodes.JsonNode> IntentAsync(string id)
     {
-        var response = await _app.Api(_live.ClientId, _live.ClientSecret).GetAsync($"/api/platform/intents/{id}");
+        var response = await Live.Api().GetAsync($"/api/platform/intents/{id}");
         return (await response.Body())["data"]!;
     }
 
@@ -77,12 +32,12 @@ public sealed class LivePaymentTests : IClassFixture<LivePaymentTests.Factory>, 
         var intent = await IntentAsync(id);
         Assert.Equal("succeeded", (string)intent["status"]!);
         Assert.True((bool)intent["livemode"]!);
-        var sent = _nmi.LastTransact;
+        var sent = Nmi.LastTransact;
         Assert.Equal("sale", sent["type"]);
         Assert.Equal("80.00", sent["amount"]);
         Assert.Equal(FakeNmi.TestToken, sent["payment_token"]);
         Assert.False(sent.ContainsKey("ccnumber"));
-        var sale = Assert.Single(_nmi.Ledger, t => t.OrderId == sent["orderid"]);
+        var sale = Assert.Single(Nmi.Ledger, t => t.OrderId == sent["orderid"]);
         Assert.Equal(sale.Id, (string)intent["charges"]![0]!["gateway_transaction_id"]!);
     }
 
@@ -93,7 +48,7 @@ public sealed class LivePaymentTests : IClassFixture<LivePaymentTests.Factory>, 
 
         await PayWithTokenAsync(path);
 
-        var sent = _nmi.LastTransact;
+        var sent = Nmi.LastTransact;
         Assert.Equal("add_customer", sent["customer_vault"]);
         Assert.Equal("recurring", sent["billing_method"]);
         Assert.Equal("customer", sent["initiated_by"]);
@@ -105,7 +60,7 @@ public sealed class LivePaymentTests : IClassFixture<LivePaymentTests.Factory>, 
     public async Task Pay_WhenNmisAnswerIsLost_SettlesByOrderIdWithoutASecondCharge()
     {
         var (id, path) = await CreateLiveAsync(new IntentBuilder());
-        _nmi.Fault = FakeNmi.Faults.DropAnswer;
+        Nmi.Fault = FakeNmi.Faults.DropAnswer;
         try
         {
             var response = await PayWithTokenAsync(path);
@@ -114,20 +69,20 @@ public sealed class LivePaymentTests : IClassFixture<LivePaymentTests.Factory>, 
         }
         finally
         {
-            _nmi.Fault = FakeNmi.Faults.None;
+            Nmi.Fault = FakeNmi.Faults.None;
         }
         var intent = await IntentAsync(id);
         Assert.Equal("succeeded", (string)intent["status"]!);
         var orderId = await _checkout.ScalarAsync<string>("SELECT order_id FROM charges WHERE intent_id = @id", new { id });
-        Assert.Single(_nmi.Ledger, t => t.OrderId == orderId && t.Type == "sale");
-        Assert.Equal(1, _nmi.Requests.Count(r => r.Path.EndsWith("transact.php", StringComparison.Ordinal) && r.Fields.GetValueOrDefault("orderid") == orderId));
+        Assert.Single(Nmi.Ledger, t => t.OrderId == orderId && t.Type == "sale");
+        Assert.Equal(1, Nmi.Requests.Count(r => r.Path.EndsWith("transact.php", StringComparison.Ordinal) && r.Fields.GetValueOrDefault("orderid") == orderId));
     }
 
     [Fact]
     public async Task Pay_WhenNmiHangs_TheChargeStaysUnknownUntilSettled_ThenFailsAsNeverReceived()
     {
         var (id, path) = await CreateLiveAsync(new IntentBuilder());
-        _nmi.Fault = FakeNmi.Faults.Hang;
+        Nmi.Fault = FakeNmi.Faults.Hang;
         HttpResponseMessage response;
         try
         {
@@ -135,7 +90,7 @@ public sealed class LivePaymentTests : IClassFixture<LivePaymentTests.Factory>, 
         }
         finally
         {
-            _nmi.Fault = FakeNmi.Faults.None;
+            Nmi.Fault = FakeNmi.Faults.None;
         }
 
         Assert.Contains("Confirming your payment", await response.Content.ReadAsStringAsync());
@@ -145,23 +100,23 @@ public sealed class LivePaymentTests : IClassFixture<LivePaymentTests.Factory>, 
         var page = await _checkout.Browser().GetAsync(path);
         Assert.DoesNotContain("id=\"pay-form\"", await page.Content.ReadAsStringAsync());
 
-        var payments = _app.Services.GetRequiredService<PaymentService>();
+        var payments = App.Services.GetRequiredService<PaymentService>();
         Assert.Equal(0, await payments.SettleAsync(TimeSpan.Zero, 10, CancellationToken.None));
-        _app.Clock.Advance(TimeSpan.FromMinutes(16));
+        App.Clock.Advance(TimeSpan.FromMinutes(16));
         try
         {
             Assert.Equal(1, await payments.SettleAsync(TimeSpan.Zero, 10, CancellationToken.None));
         }
         finally
         {
-            _app.Clock.Advance(TimeSpan.FromMinutes(-16));
+            App.Clock.Advance(TimeSpan.FromMinutes(-16));
         }
 
         intent = await IntentAsync(id);
         Assert.Equal("requires_payment", (string)intent["status"]!);
         Assert.Equal("not_received", (string)intent["charges"]![0]!["failure_code"]!);
         var orderId = await _checkout.ScalarAsync<string>("SELECT order_id FROM charges WHERE intent_id = @id ORDER BY id LIMIT 1", new { id });
-        Assert.DoesNotContain(_nmi.Ledger, t => t.OrderId == orderId);
+        Assert.DoesNotContain(Nmi.Ledger, t => t.OrderId == orderId);
         var again = await PayWithTokenAsync(path);
         Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
     }

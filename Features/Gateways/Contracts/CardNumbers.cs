@@ -1,10 +1,16 @@
 using System.Globalization;
 
-namespace PaymentHub.Features.Gateways;
+namespace PaymentHub.Features.Gateways.Contracts;
 
-/// <summary>Card number and expiry helpers shared by the gateways. Nothing here stores or logs a number.</summary>
-internal static class CardNumbers
+/// <summary>
+/// Card number, expiry and cardholder-name helpers: what the checkout form checks and what the
+/// gateways send are read the same way. Nothing here stores or logs a number.
+/// </summary>
+public static class CardNumbers
 {
+    /// <summary>How far ahead an expiry year may be; cards are issued for a few years, so more is a typing mistake.</summary>
+    public const int MaxYearsAhead = 20;
+
     /// <summary>The digits of a typed number (spaces and dashes dropped); null when anything else is in it.</summary>
     public static string? Digits(string? number)
     {
@@ -20,6 +26,7 @@ internal static class CardNumbers
         return n == 0 ? null : new string(digits, 0, n);
     }
 
+    /// <summary>A card number's length (12 to 19 digits) and check digit are right.</summary>
     public static bool LuhnValid(string digits)
     {
         if (digits.Length is < 12 or > 19) return false;
@@ -28,6 +35,7 @@ internal static class CardNumbers
         for (var i = digits.Length - 1; i >= 0; i--)
         {
             var d = digits[i] - '0';
+            if (d is < 0 or > 9) return false;
             if (doubleIt)
             {
                 d *= 2;
@@ -62,23 +70,45 @@ internal static class CardNumbers
     public static string Expiry(int month, int year) =>
         $"{month.ToString("00", CultureInfo.InvariantCulture)}/{(FullYear(year) % 100).ToString("00", CultureInfo.InvariantCulture)}";
 
-    /// <summary>Parses "MM/YY" (or NMI's "MMYY"); null when it is not one.</summary>
+    /// <summary>
+    /// Reads an expiry as people type it ("MM/YY", "MM/YYYY", spaces allowed) or as NMI sends it
+    /// ("MMYY"); the year comes back with four digits. Null when it is none of these or the month is not 1–12.
+    /// </summary>
     public static (int Month, int Year)? ParseExpiry(string? expiry)
     {
-        if (string.IsNullOrEmpty(expiry)) return null;
-        var compact = expiry.Replace("/", "", StringComparison.Ordinal);
-        if (compact.Length != 4
-            || !int.TryParse(compact.AsSpan(0, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var month)
-            || !int.TryParse(compact.AsSpan(2, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var year)
+        if (string.IsNullOrWhiteSpace(expiry)) return null;
+        var text = expiry.Replace(" ", "", StringComparison.Ordinal);
+        var slash = text.IndexOf('/');
+        var (monthText, yearText) = slash >= 0
+            ? (text[..slash], text[(slash + 1)..])
+            : text.Length == 4 ? (text[..2], text[2..]) : ("", "");
+        if (monthText.Length is < 1 or > 2 || yearText.Length is not (2 or 4)
+            || !int.TryParse(monthText, NumberStyles.None, CultureInfo.InvariantCulture, out var month)
+            || !int.TryParse(yearText, NumberStyles.None, CultureInfo.InvariantCulture, out var year)
             || month is < 1 or > 12)
             return null;
-        return (month, 2000 + year);
+        return (month, yearText.Length == 2 ? 2000 + year : year);
     }
 
-    /// <summary>A card is good through the last day of its expiry month.</summary>
+    /// <summary>A card is good through the last day of its expiry month. Compared as numbers: any year is safe.</summary>
     public static bool IsExpired(int month, int year, DateTimeOffset now)
     {
-        var firstDayAfter = new DateTimeOffset(FullYear(year), month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
-        return now >= firstDayAfter;
+        var full = FullYear(year);
+        return full < now.Year || (full == now.Year && month < now.Month);
+    }
+
+    /// <summary>The expiry year is further ahead than any card is issued for (<see cref="MaxYearsAhead"/>).</summary>
+    public static bool IsTooFarAhead(int year, DateTimeOffset now) => FullYear(year) - now.Year > MaxYearsAhead;
+
+    /// <summary>
+    /// A cardholder name as a gateway wants it: everything before the last space is the first name,
+    /// the last word the last name; a single word is a first name only.
+    /// </summary>
+    public static (string? First, string? Last) SplitName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) return (null, null);
+        var trimmed = name.Trim();
+        var space = trimmed.LastIndexOf(' ');
+        return space > 0 ? (trimmed[..space].TrimEnd(), trimmed[(space + 1)..]) : (trimmed, null);
     }
 }
