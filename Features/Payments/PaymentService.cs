@@ -133,8 +133,10 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
     /// <summary>
     /// Resolves the gateway operations whose answer was lost (or whose outcome was never recorded):
     /// charges by their order id, refunds by theirs, captures and voids by the authorization they
-    /// acted on. One the gateway still has no record of after <see cref="NotReceivedAfter"/> never
-    /// reached it, and fails without money having moved. Returns how many were settled.
+    /// acted on. A charge, capture or void the gateway still has no record of after
+    /// <see cref="NotReceivedAfter"/> never reached it, and fails without money having moved; a refund
+    /// in that case is left for the merchant to check (<see cref="Refunds.MarkUnconfirmedAsync"/>).
+    /// Returns how many were settled.
     /// </summary>
     public async Task<int> SettleAsync(TimeSpan olderThan, int batch, CancellationToken ct)
     {
@@ -169,8 +171,14 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
         {
             ct.ThrowIfCancellationRequested();
             var result = await AskAsync(refund.MerchantId, refund.Mode, refund.Lookup(), refund.CreatedAt, now,
-                "The refund did not reach the gateway; nothing was refunded.", ct);
+                "The refund is not on record at the gateway.", ct);
             if (result is null) continue;
+            if (result.DeclineCode == "not_received")
+            {
+                await writer.WriteAsync(async tx => { await Refunds.MarkUnconfirmedAsync(tx, refund, currencies, clock.GetUtcNow()); return 0; },
+                    CancellationToken.None);
+                continue;
+            }
             await writer.WriteAsync(tx => Refunds.RecordAsync(tx, refund.Id, result, currencies, clock.GetUtcNow()), CancellationToken.None);
             settled++;
         }

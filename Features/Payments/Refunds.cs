@@ -97,6 +97,29 @@ internal static class Refunds
         return await LoadAsync(tx, refundId);
     }
 
+    /// <summary>
+    /// The gateway has no record of a refund that should long have reached it. Unlike a charge, that is
+    /// not proof that no money moved: a gateway may file a refund under the original sale rather than
+    /// the order id we sent, and releasing the amount could refund the customer twice. So the refund
+    /// stays unknown and reserved, an intent log line asks the merchant to check it with the gateway
+    /// (once), and the lookup is tried again later.
+    /// </summary>
+    public static async Task MarkUnconfirmedAsync(DbTx tx, Row refund, Currencies currencies, DateTimeOffset now)
+    {
+        var logged = await tx.Connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM intent_logs WHERE intent_id = @IntentId AND event_type = 'refund.unconfirmed' AND message LIKE @Pattern",
+            new { refund.IntentId, Pattern = $"%{refund.Id}%" }, tx.Transaction);
+        if (logged == 0)
+        {
+            var currency = currencies.Get(refund.Currency);
+            await IntentLog.WriteAsync(tx, refund.IntentId, "refund.unconfirmed",
+                $"Refund {refund.Id} of {currency.Code} {Amounts.Format(refund.Amount, currency.Exponent)} is not on record at the gateway. " +
+                "Check it in the gateway's own records: the amount stays reserved until it is confirmed there.", Actor.System, now);
+        }
+        await tx.Connection.ExecuteAsync("UPDATE refunds SET updated_at = @Now WHERE id = @Id AND status IN ('pending', 'unknown')",
+            new { refund.Id, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
+    }
+
     public static Task<Row> LoadAsync(DbTx tx, string refundId) =>
         tx.Connection.QuerySingleAsync<Row>(SelectSql + " WHERE r.id = @Id", new { Id = refundId }, tx.Transaction);
 }
