@@ -67,9 +67,9 @@ internal static class CheckoutPage
             <script nonce="{{nonce}}">
             (function () {
               var embedded = {{Json(intent.IntegrationType == "iframe")}};
-              var target = {{Json(TargetOrigin(intent))}};
+              var targets = {{Json(TargetOrigins(intent))}};
               var base = { intent_id: {{Json(intent.IntentId)}}, client_reference_id: {{Json(intent.ReferenceId)}} };
-              function post(e) { if (embedded && window.parent !== window) window.parent.postMessage(e, target); }
+              function post(e) { if (embedded && window.parent !== window) targets.forEach(function (t) { window.parent.postMessage(e, t); }); }
               function emit(name, message, status) {
                 var e = { event: name, message: message, intent_id: base.intent_id, client_reference_id: base.client_reference_id };
                 if (status) e.status = status;
@@ -136,8 +136,8 @@ internal static class CheckoutPage
         var link = returnUrl is null ? "" : $"<p><a href=\"{Html.E(returnUrl)}\" target=\"_top\">Return to {Html.E(intent.MerchantName)}</a></p>";
         var script = frameEvent is null || intent.IntegrationType != "iframe" ? "" : $$"""
             <script nonce="{{nonce}}">
-            if (window.parent !== window) window.parent.postMessage({ event: {{Json(frameEvent.Event)}}, message: {{Json(frameEvent.Message)}},
-              intent_id: {{Json(intent.IntentId)}}, client_reference_id: {{Json(intent.ReferenceId)}}{{(frameEvent.Status is null ? "" : $", status: {Json(frameEvent.Status)}")}} }, {{Json(TargetOrigin(intent))}});
+            if (window.parent !== window) {{Json(TargetOrigins(intent))}}.forEach(function (t) { window.parent.postMessage({ event: {{Json(frameEvent.Event)}}, message: {{Json(frameEvent.Message)}},
+              intent_id: {{Json(intent.IntentId)}}, client_reference_id: {{Json(intent.ReferenceId)}}{{(frameEvent.Status is null ? "" : $", status: {Json(frameEvent.Status)}")}} }, t); });
             </script>
             """;
         var refresh = refreshSeconds is { } s ? $"<meta http-equiv=\"refresh\" content=\"{s}\">" : null;
@@ -145,8 +145,12 @@ internal static class CheckoutPage
         return Html.Page(title, $"<h1>{Html.E(title)}</h1>{Html.Summary(intent)}<p class=\"notice\" role=\"status\">{Html.E(text)}</p>{link}{script}", status, refresh);
     }
 
-    /// <summary>postMessage's targetOrigin: the merchant's configured origin, else any.</summary>
-    private static string TargetOrigin(CheckoutIntent intent) => intent.FrameOrigins.FirstOrDefault() ?? "*";
+    /// <summary>
+    /// Where the page's events go. A frame can't learn its parent's origin reliably, so the event is
+    /// posted once per allowed origin: the browser delivers it only where the parent's origin matches.
+    /// With no origins allowed, any parent receives them (docs/api.md says so plainly).
+    /// </summary>
+    private static IReadOnlyList<string> TargetOrigins(CheckoutIntent intent) => intent.FrameOrigins.Count == 0 ? ["*"] : intent.FrameOrigins;
 
     /// <summary>The origin Collect.js comes from (NMI's, or a white-label gateway's).</summary>
     private static string? GatewayOrigin(CheckoutGatewayInfo gateway) =>

@@ -31,6 +31,7 @@ public sealed record IntentRow
     public string? SuccessUrl { get; init; }
     public string? CancelUrl { get; init; }
     public string? FailUrl { get; init; }
+    public string? AllowedOrigins { get; init; }
     public required string CaptureMethod { get; init; }
     public string? Metadata { get; init; }
     public required string Status { get; init; }
@@ -44,7 +45,8 @@ public sealed record IntentRow
         intent_type AS IntentType, interval_days AS IntervalDays, amount AS Amount, currency AS Currency, tax AS Tax,
         discount AS Discount, email AS Email, name AS Name, integration_type AS IntegrationType, success_url AS SuccessUrl,
         cancel_url AS CancelUrl, fail_url AS FailUrl, capture_method AS CaptureMethod, metadata AS Metadata, status AS Status,
-        payment_token AS PaymentToken, created_at AS CreatedAt, updated_at AS UpdatedAt, expires_at AS ExpiresAt
+        payment_token AS PaymentToken, created_at AS CreatedAt, updated_at AS UpdatedAt, expires_at AS ExpiresAt,
+        allowed_origins AS AllowedOrigins
         """;
 }
 
@@ -80,6 +82,7 @@ public sealed record IntentView(
     string? SuccessUrl,
     string? CancelUrl,
     string? FailUrl,
+    IReadOnlyList<string> AllowedOrigins,
     string CaptureMethod,
     string PaymentUrl,
     bool Livemode,
@@ -159,6 +162,7 @@ public static class IntentQueries
             SuccessUrl: r.SuccessUrl,
             CancelUrl: r.CancelUrl,
             FailUrl: r.FailUrl,
+            AllowedOrigins: FrameOrigins.Parse(r.AllowedOrigins),
             CaptureMethod: r.CaptureMethod,
             PaymentUrl: PaymentUrl(publicBase, r.PaymentToken),
             Livemode: r.Mode == "live",

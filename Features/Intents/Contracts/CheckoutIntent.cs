@@ -11,9 +11,8 @@ public sealed record CheckoutIntent(
     string Email, string Name, string IntegrationType, string? SuccessUrl, string? CancelUrl, string? FailUrl,
     string CaptureMethod, long ExpiresAt, string? AllowedOrigins, IReadOnlyList<CheckoutItem> Items)
 {
-    /// <summary>Origins allowed to frame the checkout (none configured: any).</summary>
-    public IReadOnlyList<string> FrameOrigins =>
-        AllowedOrigins?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+    /// <summary>Origins allowed to frame the checkout and receive its events: the intent's own, else the merchant's; none: any site.</summary>
+    public IReadOnlyList<string> FrameOrigins => Contracts.FrameOrigins.Parse(AllowedOrigins);
 
     public bool IsExpiredAt(DateTimeOffset now) => now.ToUnixTimeMilliseconds() >= ExpiresAt;
 }
@@ -26,14 +25,14 @@ public static class CheckoutIntents
         string IntentId, string MerchantId, string MerchantName, string Mode, string ReferenceId, string Status,
         string IntentType, long? IntervalDays, long Amount, long? Tax, long? Discount, string Currency,
         string Email, string Name, string IntegrationType, string? SuccessUrl, string? CancelUrl, string? FailUrl,
-        string CaptureMethod, long ExpiresAt, string? AllowedOrigins);
+        string CaptureMethod, long ExpiresAt, string? IntentOrigins, string? MerchantOrigins);
 
     private const string Sql = """
         SELECT i.id AS IntentId, i.merchant_id AS MerchantId, m.name AS MerchantName, i.mode AS Mode, i.reference_id AS ReferenceId,
                i.status AS Status, i.intent_type AS IntentType, i.interval_days AS IntervalDays, i.amount AS Amount, i.tax AS Tax,
                i.discount AS Discount, i.currency AS Currency, i.email AS Email, i.name AS Name, i.integration_type AS IntegrationType,
                i.success_url AS SuccessUrl, i.cancel_url AS CancelUrl, i.fail_url AS FailUrl, i.capture_method AS CaptureMethod,
-               i.expires_at AS ExpiresAt, m.allowed_origins AS AllowedOrigins
+               i.expires_at AS ExpiresAt, i.allowed_origins AS IntentOrigins, m.allowed_origins AS MerchantOrigins
         FROM intents i JOIN merchants m ON m.id = i.merchant_id
         WHERE i.payment_token = @Token
         """;
@@ -45,6 +44,6 @@ public static class CheckoutIntents
         var items = (await IntentItems.ForIntentAsync(c, r.IntentId, ct)).Select(i => new CheckoutItem(i.Name, i.Quantity, i.Price)).ToList();
         return new CheckoutIntent(r.IntentId, r.MerchantId, r.MerchantName, r.Mode, r.ReferenceId, r.Status, r.IntentType,
             r.IntervalDays, r.Amount, r.Tax, r.Discount, currencies.Get(r.Currency), r.Email, r.Name, r.IntegrationType,
-            r.SuccessUrl, r.CancelUrl, r.FailUrl, r.CaptureMethod, r.ExpiresAt, r.AllowedOrigins, items);
+            r.SuccessUrl, r.CancelUrl, r.FailUrl, r.CaptureMethod, r.ExpiresAt, r.IntentOrigins ?? r.MerchantOrigins, items);
     }
 }

@@ -40,6 +40,7 @@ public sealed class CreateIntent : ICarterModule
         public string? SuccessUrl { get; init; }
         public string? CancelUrl { get; init; }
         public string? FailUrl { get; init; }
+        public List<string?>? AllowedOrigins { get; init; }
         public FlexNumber? Tax { get; init; }
         public FlexNumber? Discount { get; init; }
         public Dictionary<string, JsonElement>? Metadata { get; init; }
@@ -60,6 +61,7 @@ public sealed class CreateIntent : ICarterModule
     public sealed class Validator : AbstractValidator<Request>
     {
         public const decimal MaxMoney = 999_999_999.99m;
+        public const int MaxAllowedOrigins = 10;
 
         /// <summary>The currency's exponent, for the item rules, which can't see the request.</summary>
         internal const string ExponentKey = "currency_exponent";
@@ -114,6 +116,12 @@ public sealed class CreateIntent : ICarterModule
             RuleFor(r => r.SuccessUrl).Url();
             RuleFor(r => r.CancelUrl).Url();
             RuleFor(r => r.FailUrl).Url();
+            RuleFor(r => r.AllowedOrigins)
+                .Must(o => o!.Count <= MaxAllowedOrigins).WithMessage($"The :attribute must not have more than {MaxAllowedOrigins} origins.")
+                .When(r => r.AllowedOrigins is not null);
+            RuleForEach(r => r.AllowedOrigins)
+                .Must(o => FrameOrigins.Normalize(o) is not null)
+                .WithMessage("The :attribute must be an exact https origin such as https://shop.example (scheme, host and optional port, no path).");
             RuleFor(r => r.Tax).Money(required: false, min: 0, Exponent);
             RuleFor(r => r.Discount).Money(required: false, min: 0, Exponent);
             RuleFor(r => r.Metadata!).Metadata().When(r => r.Metadata is not null);
@@ -150,13 +158,15 @@ public sealed class CreateIntent : ICarterModule
     private const string InsertIntentSql = """
         INSERT INTO intents (id, merchant_id, mode, reference_id, customer_ref_id, intent_type, interval_days, amount, currency,
             tax, discount, email, name, integration_type, success_url, cancel_url, fail_url, capture_method, metadata, status,
-            payment_token, created_at, updated_at, expires_at)
+            payment_token, created_at, updated_at, expires_at, allowed_origins)
         VALUES (@Id, @MerchantId, @Mode, @ReferenceId, @CustomerRefId, @IntentType, @IntervalDays, @Amount, @Currency,
             @Tax, @Discount, @Email, @Name, @IntegrationType, @SuccessUrl, @CancelUrl, @FailUrl, @CaptureMethod, @Metadata, @Status,
-            @PaymentToken, @CreatedAt, @UpdatedAt, @ExpiresAt)
+            @PaymentToken, @CreatedAt, @UpdatedAt, @ExpiresAt, @AllowedOrigins)
         ON CONFLICT (merchant_id, mode, reference_id) DO NOTHING
         RETURNING id
         """;
+
+    private const string MerchantOriginsSql = "SELECT allowed_origins FROM merchants WHERE id = @MerchantId";
 
     private const string ExistingSql = "SELECT id FROM intents WHERE merchant_id = @MerchantId AND mode = @Mode AND reference_id = @ReferenceId";
 
@@ -182,6 +192,7 @@ public sealed class CreateIntent : ICarterModule
         ("Discount", r.Discount), ("Email", r.Email), ("Name", r.Name), ("IntegrationType", r.IntegrationType), ("SuccessUrl", r.SuccessUrl),
         ("CancelUrl", r.CancelUrl), ("FailUrl", r.FailUrl), ("CaptureMethod", r.CaptureMethod), ("Metadata", r.Metadata), ("Status", r.Status),
         ("PaymentToken", r.PaymentToken), ("CreatedAt", r.CreatedAt), ("UpdatedAt", r.UpdatedAt), ("ExpiresAt", r.ExpiresAt),
+        ("AllowedOrigins", r.AllowedOrigins),
     ];
 
     public sealed record Services(DbWriter Writer, Currencies Currencies, TimeProvider Clock, Settings Settings);
@@ -200,6 +211,12 @@ public sealed class CreateIntent : ICarterModule
             await IntentLog.WriteAsync(tx, row.Id, "intent.created",
                 $"Payment intent created for {Amounts.Format(row.Amount, s.Currencies.Get(row.Currency).Exponent)} {row.Currency}.",
                 Actor.Api, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
+            if (row.IntegrationType == "iframe" && row.AllowedOrigins is null
+                && tx.Scalar<string>(MerchantOriginsSql, ("MerchantId", row.MerchantId)) is null)
+                await IntentLog.WriteAsync(tx, row.Id, "intent.frame_open",
+                    "This iframe checkout has no allowed_origins, so any website may frame it and receive its payment events. " +
+                    "Send allowed_origins with the intent (or set default origins for the merchant) to allow only your own site.",
+                    Actor.System, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
             return null;
         }, ct);
 
@@ -235,6 +252,9 @@ public sealed class CreateIntent : ICarterModule
             SuccessUrl = r.SuccessUrl,
             CancelUrl = r.CancelUrl,
             FailUrl = r.FailUrl,
+            AllowedOrigins = r.AllowedOrigins is { Count: > 0 } origins
+                ? string.Join(' ', origins.Select(o => FrameOrigins.Normalize(o)!).Distinct(StringComparer.Ordinal))
+                : null,
             CaptureMethod = r.CaptureMethod ?? "automatic",
             Metadata = r.Metadata is null ? null : JsonSerializer.Serialize(r.Metadata),
             Status = IntentStatus.RequiresPayment,

@@ -124,6 +124,53 @@ public sealed class CheckoutBrowserTests(LiveServerFixture server, ChromiumFixtu
     }
 
     [Fact]
+    public async Task Pay_InIframeMode_WithAllowedOrigins_IsFramedAndPostsToTheMerchantsPage()
+    {
+        await using var parent = await ParentPageServer.StartAsync(r => ParentPage(r.Query["src"].ToString()));
+        var intent = await CreateIntent(new IntentBuilder()
+            .With("integration_type", "iframe").Without("success_url").Without("cancel_url")
+            .With("allowed_origins", new JsonArray("https://shop.example", parent.Origin)));
+        var (context, page) = await chromium.NewPageAsync();
+        await using var _ = context;
+        var console = new List<string>();
+        page.Console += (_, m) => console.Add(m.Text);
+
+        await page.GotoAsync($"{parent.Url}?src={Uri.EscapeDataString(intent.PaymentUrl)}");
+        await WaitForFrameEvent(page, "payment.started", console);
+        var frame = page.FrameLocator("iframe");
+        await FillCard(frame, ApprovedCard);
+        await frame.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Pay") }).ClickAsync();
+        await WaitForFrameEvent(page, "payment.success", console);
+
+        // One event per kind: the copies addressed to the other allowed origin are not delivered here.
+        var events = JsonNode.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.events)"))!.AsArray();
+        Assert.Equal(["payment.started", "payment.success"], events.Select(e => (string?)e!["event"] ?? "").ToArray());
+    }
+
+    [Fact]
+    public async Task IframeMode_WithOtherAllowedOrigins_IsNotFramedByThisPage_AndPostsItNothing()
+    {
+        await using var parent = await ParentPageServer.StartAsync(r => ParentPage(r.Query["src"].ToString()));
+        var intent = await CreateIntent(new IntentBuilder()
+            .With("integration_type", "iframe").Without("success_url").Without("cancel_url")
+            .With("allowed_origins", new JsonArray("https://shop.example")));
+        var (context, page) = await chromium.NewPageAsync();
+        await using var _ = context;
+        var blocked = new TaskCompletionSource<string>();
+        page.Console += (_, m) => { if (m.Text.Contains("frame-ancestors", StringComparison.Ordinal)) blocked.TrySetResult(m.Text); };
+
+        await page.GotoAsync($"{parent.Url}?src={Uri.EscapeDataString(intent.PaymentUrl)}");
+
+        // Chromium reports the refusal on the console; the checkout never runs inside the frame.
+        var report = await blocked.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("https://shop.example", report);
+        await page.WaitForTimeoutAsync(500);
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.events.length"));
+        Assert.Equal(0, await frame(page).GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Pay") }).CountAsync());
+        static IFrameLocator frame(IPage p) => p.FrameLocator("iframe");
+    }
+
+    [Fact]
     public async Task Pay_InIframeMode_PostsErrorsAndFailedToParent()
     {
         var intent = await CreateIntent(new IntentBuilder()

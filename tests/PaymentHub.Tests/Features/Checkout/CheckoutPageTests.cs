@@ -79,7 +79,7 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
             Assert.False(response.Headers.Contains("X-Frame-Options"));
             Assert.Contains("frame-ancestors https://shop.example", response.Headers.GetValues("Content-Security-Policy").Single());
             Assert.Contains("emit(\"payment.started\"", html);
-            Assert.Contains("var target = \"https://shop.example\"", html);
+            Assert.Contains("var targets = [\"https://shop.example\"]", html);
             Assert.Contains($"intent_id: \"{id}\"", html);
             Assert.Contains("client_reference_id: \"IFRAME-1\"", html);
         }

@@ -20,13 +20,19 @@ public sealed class ParentPageServer : IAsyncDisposable
     /// <summary>http://127.0.0.1:port/parent.html</summary>
     public string Url { get; }
 
-    public static async Task<ParentPageServer> StartAsync(string html)
+    /// <summary>Origin of the page, e.g. http://127.0.0.1:41234, for an intent's allowed_origins.</summary>
+    public string Origin => new Uri(Url).GetLeftPart(UriPartial.Authority);
+
+    public static Task<ParentPageServer> StartAsync(string html) => StartAsync(_ => html);
+
+    /// <summary>A page built per request, e.g. from its query string (when the page must exist before the intent it frames).</summary>
+    public static async Task<ParentPageServer> StartAsync(Func<HttpRequest, string> page)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        app.MapGet("/parent.html", () => Results.Content(html, "text/html; charset=utf-8"));
+        app.MapGet("/parent.html", (HttpRequest request) => Results.Content(page(request), "text/html; charset=utf-8"));
         await app.StartAsync();
         return new ParentPageServer(app, app.Urls.Single().TrimEnd('/') + "/parent.html");
     }
