@@ -23,6 +23,7 @@ internal static class ApiExamples
           "reference_id": "ORDER-123456",
           "customer_ref_id": "CUST-001",
           "integration_type": "iframe",
+          "allowed_origins": ["https://example.com"],
           "success_url": "https://example.com/success",
           "cancel_url": "https://example.com/cancel",
           "metadata": {
@@ -61,6 +62,7 @@ internal static class ApiExamples
           "success_url": "https://example.com/success",
           "cancel_url": "https://example.com/cancel",
           "fail_url": null,
+          "allowed_origins": ["https://example.com"],
           "capture_method": "automatic",
           "payment_url": "https://pay.example.com/pay/Jx3vQm9sT2kLp8RwZa4bYc7dEf1gHh5i",
           "livemode": false,
@@ -137,15 +139,20 @@ internal static class ApiExamples
             ? new JsonObject { ["success"] = true, ["data"] = JsonNode.Parse(data) }
             : null;
 
-    public static JsonNode Error(string message, JsonNode? data = null) =>
-        new JsonObject { ["success"] = false, ["message"] = message, ["data"] = data ?? new JsonArray() };
+    public static JsonNode Error(string code, string message, JsonNode? data = null) =>
+        new JsonObject { ["success"] = false, ["message"] = message, ["code"] = code, ["data"] = data ?? new JsonArray() };
 
-    /// <summary>A 422 for one field and one message.</summary>
-    public static JsonNode Validation(string field, string message) => new JsonObject
+    /// <summary>A 422 for one field and one message (with the code only the idempotency-key reuse carries).</summary>
+    public static JsonNode Validation(string field, string message, string? code = null)
     {
-        ["message"] = "The given data was invalid.",
-        ["errors"] = new JsonObject { [field] = new JsonArray(message) },
-    };
+        var body = new JsonObject
+        {
+            ["message"] = "The given data was invalid.",
+            ["errors"] = new JsonObject { [field] = new JsonArray(message) },
+        };
+        if (code is not null) body["code"] = code;
+        return body;
+    }
 
     /// <summary>A 422 with two fields, as a create-intent request without email and with amount 0 gets it.</summary>
     public static JsonNode Validation() => JsonNode.Parse("""

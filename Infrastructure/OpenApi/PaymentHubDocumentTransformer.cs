@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using PaymentHub.Infrastructure.Auth;
+using PaymentHub.Infrastructure.Http;
 
 namespace PaymentHub.Infrastructure.OpenApi;
 
@@ -15,7 +16,7 @@ internal sealed class PaymentHubDocumentTransformer : IOpenApiDocumentTransforme
     public const string ClientSecretScheme = "ClientSecret";
 
     private const string Introduction = """
-        PaymentHub's REST API: payment intents, the hosted checkout link, subscriptions and webhooks.
+        PaymentHub's REST API: payment intents, their hosted checkout link, captures, refunds and the events they produce.
 
         **Authentication.** Every request to `/api/platform` sends the API client's
         `X-Client-ID` and `X-Client-Secret` headers. A missing, unknown or revoked key gets
@@ -23,9 +24,10 @@ internal sealed class PaymentHubDocumentTransformer : IOpenApiDocumentTransforme
         Test-mode keys see and create only test objects, live keys only live ones.
 
         **Envelopes.** Success is `{"success": true, "data": {...}}` with status 200, creation included.
-        Errors (400, 401, 403, 404, 409, 429, 500) are `{"success": false, "message": "...", "data": []}`.
-        Validation failures are `422 {"message": "The given data was invalid.", "errors": {"field": ["..."]}}`,
-        nested fields by path (`order_items.0.price`).
+        Errors are `{"success": false, "message": "...", "code": "...", "data": []}`: branch on the stable `code`
+        (listed below), never on the message. Validation failures, a field of the wrong JSON type included, are
+        `422 {"message": "The given data was invalid.", "errors": {"field": ["..."]}}`, nested fields by path
+        (`order_items.0.price`).
 
         **Idempotency.** Every POST accepts an `Idempotency-Key` header (1 to 255 characters). For 24 hours
         the same key with the same body replays the first answer with `Idempotent-Replayed: true`; the same
@@ -37,12 +39,42 @@ internal sealed class PaymentHubDocumentTransformer : IOpenApiDocumentTransforme
         **Errors.** A 500 never carries exception text; quote the `X-Correlation-ID` response header to support.
         """;
 
+    private static string ErrorTable() =>
+        "\n\n| code | status | when |\n|---|---|---|\n" +
+        string.Join("\n", ErrorCodes.All.Select(e => $"| `{e.Code}` | {e.Status} | {e.Meaning} |"));
+
+    /// <summary>What each tag groups, for the reference's navigation.</summary>
+    private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Intents"] = "Payment intents: create one, send your customer to its payment_url, then read, list, cancel, capture or refund it.",
+        ["Events"] = "The events PaymentHub records for your merchant and mode, newest first, for reconciliation.",
+        ["Checkout"] = "The hosted checkout's data as JSON, for merchants who build their own payment widget.",
+        ["Webhooks"] = "Endpoints that receive signed events, and the deliveries made to them.",
+        ["Subscriptions"] = "Recurring billing started by paid recurring intents.",
+        ["Charges"] = "Every charge and refund in a date range, for reconciliation.",
+        ["Test clock"] = "Test mode only: move time forward to see renewals, retries and expiries happen.",
+    };
+
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         document.Info ??= new OpenApiInfo();
         document.Info.Title = "PaymentHub API";
         document.Info.Version = "v1";
-        document.Info.Description = Introduction;
+        document.Info.Description = Introduction + ErrorTable();
+        document.Info.License = new OpenApiLicense { Name = "All rights reserved", Identifier = "LicenseRef-Proprietary" };
+
+        // The framework writes the request's own origin with a trailing slash; paths already start with one.
+        foreach (var server in document.Servers ?? [])
+            if (server.Url is { Length: > 1 } url && url.EndsWith('/')) server.Url = url.TrimEnd('/');
+
+        var used = (document.Paths ?? new OpenApiPaths()).Values
+            .SelectMany(p => p.Operations is { } operations ? operations.Values.AsEnumerable() : [])
+            .SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>()).Select(t => t.Name).OfType<string>().ToHashSet();
+        document.Tags = new HashSet<OpenApiTag>(used.Order(StringComparer.Ordinal).Select(name => new OpenApiTag
+        {
+            Name = name,
+            Description = TagDescriptions.GetValueOrDefault(name, name),
+        }));
 
         document.AddComponent(ClientIdScheme, new OpenApiSecurityScheme
         {

@@ -22,6 +22,8 @@ internal sealed class PaymentHubSchemaTransformer : IOpenApiSchemaTransformer
             DescribeFlexNumber(schema);
         else if (type == typeof(ErrorEnvelope))
             DescribeErrorEnvelope(schema);
+        else if (type == typeof(ValidationEnvelope))
+            DescribeValidationEnvelope(schema);
         else if (type == typeof(CreateIntent.Request))
             DescribeCreateIntent(schema);
         else if (type == typeof(CreateIntent.Item))
@@ -60,7 +62,23 @@ internal sealed class PaymentHubSchemaTransformer : IOpenApiSchemaTransformer
                 new OpenApiSchema { Type = JsonSchemaType.Object },
             ];
         }
-        schema.Examples = [ApiExamples.Error(ApiExamples.InvalidApiKey)];
+        if (schema.Properties?.TryGetValue("code", out var code) == true && code is OpenApiSchema c)
+        {
+            c.Description = "Stable, machine-readable: branch on this, not on the message. The list is in the introduction.";
+            c.Enum = [.. ErrorCodes.All.Where(e => e.Status != 422).Select(e => (JsonNode)JsonValue.Create(e.Code))];
+        }
+        schema.Examples = [ApiExamples.Error(ErrorCodes.InvalidApiKey, ApiExamples.InvalidApiKey)];
+    }
+
+    private static void DescribeValidationEnvelope(OpenApiSchema schema)
+    {
+        schema.Required = new HashSet<string>(["message", "errors"]);
+        if (schema.Properties?.TryGetValue("code", out var code) == true && code is OpenApiSchema c)
+        {
+            c.Description = "Present only when an Idempotency-Key was reused with a different request.";
+            c.Type = JsonSchemaType.String;
+            c.Enum = [JsonValue.Create(ErrorCodes.IdempotencyKeyReused)];
+        }
     }
 
     private static void DescribeCreateIntent(OpenApiSchema schema)
@@ -79,6 +97,7 @@ internal sealed class PaymentHubSchemaTransformer : IOpenApiSchemaTransformer
         Describe(schema, "success_url", "Absolute http(s) URL the customer returns to after paying. Required when integration_type is url.", format: "uri");
         Describe(schema, "cancel_url", "Absolute http(s) URL the customer returns to on cancel. Required when integration_type is url.", format: "uri");
         Describe(schema, "fail_url", "Absolute http(s) URL the customer is sent to after giving up on failed attempts.", format: "uri");
+        Describe(schema, "allowed_origins", "Up to 10 exact https origins (https://shop.example) allowed to frame the iframe checkout and receive its events. Without any (here or as the merchant's default), every site may frame it.");
         Describe(schema, "tax", "Tax amount, at least 0.");
         Describe(schema, "discount", "Discount amount, at least 0.");
         Describe(schema, "metadata", "Up to 50 key-value pairs for your own tracking (key up to 40 characters, scalar value up to 500); echoed in webhooks.");

@@ -22,11 +22,23 @@ internal sealed class PlatformOperationTransformer : IOpenApiOperationTransforme
     {
         var description = context.Description;
         var metadata = description.ActionDescriptor.EndpointMetadata;
-        if (!metadata.OfType<ApiKeyRequired>().Any()) return;
+        var errors = metadata.OfType<ErrorExample>().ToList();
+        DescribeParameters(operation, metadata.OfType<ParameterDoc>().ToList());
+        operation.Responses ??= new OpenApiResponses();
+        var error = await SchemaAsync<ErrorEnvelope>(context, cancellationToken);
+
+        if (!metadata.OfType<ApiKeyRequired>().Any())
+        {
+            // Open operations (the checkout's widget data): the payment token in the path is the only credential.
+            operation.Security = [new OpenApiSecurityRequirement()];
+            foreach (var group in errors.GroupBy(e => e.Status))
+                Respond(operation, group.Key, string.Join(" ", group.Select(e => e.When)), error, group.Select(ErrorNode));
+            AddExamples(operation, metadata);
+            return;
+        }
 
         var isPost = string.Equals(description.HttpMethod, HttpMethods.Post, StringComparison.OrdinalIgnoreCase);
-        var hasRouteId = description.ParameterDescriptions.Any(p => p.Source.Id == "Path")
-            || (description.RelativePath?.Contains('{') ?? false);
+        var path = description.RelativePath ?? "";
         var returns = ResultTypes(metadata.OfType<MethodInfo>().FirstOrDefault()?.ReturnType);
         // A request validator (Validate<T>) or a handler that returns 422 itself.
         var validated = returns.Contains(typeof(ApiValidationError))
@@ -36,43 +48,101 @@ internal sealed class PlatformOperationTransformer : IOpenApiOperationTransforme
         NameQueryParameters(operation);
         if (isPost) AddIdempotencyKey(operation);
 
-        operation.Responses ??= new OpenApiResponses();
-        var error = await SchemaAsync<ErrorEnvelope>(context, cancellationToken);
         var validation = await SchemaAsync<ValidationEnvelope>(context, cancellationToken);
 
-        Respond(operation, 400, "The request could not be read: malformed JSON, a field of the wrong JSON type, the wrong content type or a body over 64 KiB.",
-            error, ApiExamples.Error("The request body must be JSON: send the header Content-Type: application/json."));
-        Respond(operation, 401, "Missing, unknown or revoked API key.", error, ApiExamples.Error(ApiExamples.InvalidApiKey));
-        if (hasRouteId)
-            Respond(operation, 404, "No such object for this API client's merchant and mode.", error, ApiExamples.Error("Payment intent not found."));
-        if (operation.OperationId == "CreateIntent")
-            Respond(operation, 409, "An intent with this reference_id already exists (data holds its intent_id), or a request with this Idempotency-Key is still running.",
-                error, ApiExamples.Error("A payment intent with reference_id 'ORDER-123456' already exists.",
-                    new JsonObject { ["intent_id"] = "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b" }));
-        else if (isPost)
-            Respond(operation, 409, "The object is in a state that does not allow this, or a request with this Idempotency-Key is still running.",
-                error, ApiExamples.Error("This payment intent is succeeded and can no longer be cancelled."));
-        if (operation.OperationId == "CreateIntent")
-            Respond(operation, 422, "Validation failed, field by field; or the Idempotency-Key was already used with a different body.",
-                validation, ApiExamples.Validation());
-        else if (isPost)
-            Respond(operation, 422, validated
-                    ? "Validation failed, field by field; or the Idempotency-Key was already used with a different body."
-                    : "The Idempotency-Key was already used with a different body.", validation,
-                ApiExamples.Validation("idempotency_key", $"The {IdempotencyFilter.Header} has already been used with a different request; use a new key for a new request."));
-        else if (validated)
-            Respond(operation, 422, "A query parameter is invalid.", validation,
-                ApiExamples.Validation("per_page", "The per page must be an integer between 1 and 100."));
-        Respond(operation, 500, "Something went wrong on our end; the message holds the correlation id.", error,
-            ApiExamples.Error("Something went wrong on our end. Quote correlation id 0HN8V3J5K2L1M:00000001 to support."));
+        if (isPost)
+            Respond(operation, 400, "The body could not be read as a JSON object: not JSON, the wrong content type, over 64 KiB; or a bad Idempotency-Key header.",
+                error, [ApiExamples.Error(ErrorCodes.MalformedJson, "The request body is not valid JSON (line 1, position 12).")]);
+        Respond(operation, 401, "Missing, unknown or revoked API key.", error, [ApiExamples.Error(ErrorCodes.InvalidApiKey, ApiExamples.InvalidApiKey)]);
 
-        if (ApiExamples.Success(operation.OperationId) is { } success
-            && operation.Responses.TryGetValue("200", out var ok) && ok.Content?.TryGetValue(Json, out var okBody) == true)
+        var notFound = errors.Where(e => e.Status == 404).ToList();
+        if (notFound.Count == 0 && (path.Contains("{intent_id}", StringComparison.Ordinal) || path.Contains("{reference_id}", StringComparison.Ordinal)))
+            notFound.Add(new ErrorExample(404, ErrorCodes.IntentNotFound, "Payment intent not found.",
+                "No such intent for this API client's merchant and mode."));
+        if (notFound.Count > 0)
+            Respond(operation, 404, string.Join(" ", notFound.Select(e => e.When)), error, notFound.Select(ErrorNode));
+
+        var conflicts = errors.Where(e => e.Status == 409).ToList();
+        if (isPost)
+            conflicts.Add(new ErrorExample(409, ErrorCodes.IdempotencyKeyInUse,
+                $"A request with this {IdempotencyFilter.Header} is still being processed; retry once it has finished.",
+                "A request with this Idempotency-Key is still running."));
+        if (conflicts.Count > 0)
+            Respond(operation, 409, string.Join(" ", conflicts.Select(e => e.When)), error, conflicts.Select(ErrorNode));
+
+        var invalid = new List<JsonNode>();
+        if (operation.OperationId == "CreateIntent") invalid.Add(ApiExamples.Validation());
+        else if (validated && isPost) invalid.Add(ApiExamples.Validation("amount", "The amount must not have more than 2 decimal places."));
+        else if (validated) invalid.Add(ApiExamples.Validation("per_page", "The per page must be an integer between 1 and 100."));
+        if (isPost)
+            invalid.Add(ApiExamples.Validation("idempotency_key",
+                $"The {IdempotencyFilter.Header} has already been used with a different request; use a new key for a new request.", ErrorCodes.IdempotencyKeyReused));
+        if (invalid.Count > 0)
+            Respond(operation, 422, (validated ? "Validation failed, field by field (each field's path and messages)." : "")
+                + (isPost ? " Or: the Idempotency-Key was already used with a different body (code idempotency_key_reused)." : ""),
+                validation, invalid);
+
+        foreach (var group in errors.Where(e => e.Status is not (404 or 409)).GroupBy(e => e.Status))
+            Respond(operation, group.Key, string.Join(" ", group.Select(e => e.When)), error, group.Select(ErrorNode));
+        Respond(operation, 500, "Something went wrong on our end; the message holds the correlation id.", error,
+            [ApiExamples.Error(ErrorCodes.InternalError, "Something went wrong on our end. Quote correlation id 0HN8V3J5K2L1M:00000001 to support.")]);
+
+        AddExamples(operation, metadata);
+    }
+
+    private static JsonNode ErrorNode(ErrorExample e) =>
+        ApiExamples.Error(e.Code, e.Message, e.DataJson is null ? null : JsonNode.Parse(e.DataJson));
+
+    /// <summary>The success and request examples: the slice's own, else the shared ones by operation id.</summary>
+    private static void AddExamples(OpenApiOperation operation, IList<object> metadata)
+    {
+        var success = metadata.OfType<ResponseExample>().FirstOrDefault() is { } r
+            ? new JsonObject { ["success"] = true, ["data"] = JsonNode.Parse(r.DataJson) }
+            : ApiExamples.Success(operation.OperationId);
+        if (success is not null && operation.Responses!.TryGetValue("200", out var ok) && ok.Content?.TryGetValue(Json, out var okBody) == true)
             okBody.Example = success;
 
-        if (operation.OperationId == "CreateIntent" && operation.RequestBody?.Content?.TryGetValue(Json, out var body) == true)
-            body.Example = ApiExamples.Parse(ApiExamples.CreateIntentRequest);
+        var request = metadata.OfType<RequestExample>().FirstOrDefault()?.Json
+            ?? (operation.OperationId == "CreateIntent" ? ApiExamples.CreateIntentRequest : null);
+        if (request is not null && operation.RequestBody?.Content?.TryGetValue(Json, out var body) == true)
+            body.Example = ApiExamples.Parse(request);
     }
+
+    /// <summary>
+    /// Every parameter described, with its real type: the slice's own descriptions first, then the
+    /// ones all operations share (paging, the ids in paths). Query records bind text so that the
+    /// validators can answer in words; the reference shows the type the value must have.
+    /// </summary>
+    private static void DescribeParameters(OpenApiOperation operation, IReadOnlyList<ParameterDoc> docs)
+    {
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+        {
+            var name = parameter.Name is { } n ? JsonNamingPolicy.SnakeCaseLower.ConvertName(n) : "";
+            var doc = docs.FirstOrDefault(d => d.Name == name) ?? SharedParameters.GetValueOrDefault(name);
+            if (doc is null)
+            {
+                parameter.Description ??= $"The {name.Replace('_', ' ')}.";
+                continue;
+            }
+            parameter.Description = doc.Description;
+            var schema = new OpenApiSchema { Type = doc.Type, Format = doc.Format };
+            if (doc.Values is { } values) schema.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+            if (doc.Minimum is { } min) schema.Minimum = min.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (doc.Maximum is { } max) schema.Maximum = max.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            parameter.Schema = schema;
+            if (doc.Example is { } example) parameter.Example = JsonValue.Create(example);
+        }
+    }
+
+    private static readonly Dictionary<string, ParameterDoc> SharedParameters = new(StringComparer.Ordinal)
+    {
+        ["page"] = new("page", "Page number, from 1 (default 1).", JsonSchemaType.Integer, Minimum: 1),
+        ["per_page"] = new("per_page", $"Items per page, 1 to {Paging.MaxPerPage} (default {Paging.DefaultPerPage}).", JsonSchemaType.Integer,
+            Minimum: 1, Maximum: Paging.MaxPerPage),
+        ["intent_id"] = new("intent_id", "The intent's id (pi_…), as create returned it.", Example: "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b"),
+        ["reference_id"] = new("reference_id", "Your reference_id of the intent.", Example: "ORDER-123456"),
+        ["token"] = new("token", "The payment token: the last part of the intent's payment_url.", Example: "Jx3vQm9sT2kLp8RwZa4bYc7dEf1gHh5i"),
+    };
 
     private static void AddSecurity(OpenApiOperation operation, OpenApiDocument? document)
     {
@@ -108,7 +178,7 @@ internal sealed class PlatformOperationTransformer : IOpenApiOperationTransforme
         });
     }
 
-    private static void Respond(OpenApiOperation operation, int status, string description, IOpenApiSchema schema, JsonNode example)
+    private static void Respond(OpenApiOperation operation, int status, string description, IOpenApiSchema schema, IEnumerable<JsonNode> examples)
     {
         var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (!operation.Responses!.TryGetValue(key, out var existing) || existing is not OpenApiResponse response)
@@ -116,12 +186,21 @@ internal sealed class PlatformOperationTransformer : IOpenApiOperationTransforme
             response = new OpenApiResponse();
             operation.Responses[key] = response;
         }
-        response.Description = description;
+        response.Description = description.Trim();
         response.Content ??= new Dictionary<string, OpenApiMediaType>();
         if (!response.Content.TryGetValue(Json, out var media))
             response.Content[Json] = media = new OpenApiMediaType();
         media.Schema ??= schema;
-        media.Example = example;
+        var list = examples.ToList();
+        if (list.Count == 1)
+        {
+            media.Example = list[0];
+            return;
+        }
+        media.Example = null;
+        media.Examples = list.ToDictionary(
+            e => (string?)e["code"] ?? (e["errors"] is JsonObject errors ? errors.First().Key : "example"),
+            e => (IOpenApiExample)new OpenApiExample { Summary = (string?)e["code"] ?? "Validation", Value = e });
     }
 
     /// <summary>A reference to <typeparamref name="T"/>'s component schema, added when no endpoint declared it.</summary>

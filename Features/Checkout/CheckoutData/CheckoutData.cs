@@ -5,6 +5,7 @@ using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.OpenApi;
 using PaymentHub.Infrastructure.Money;
 
 namespace PaymentHub.Features.Checkout;
@@ -19,6 +20,10 @@ public sealed class CheckoutData : ICarterModule
         app.MapGet("/api/checkout/{token}", Handle)
             .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound)
             .Produces<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable)
+            .WithErrors(
+                new ErrorExample(404, ErrorCodes.NotFound, "Payment not found.", "No checkout has this token."),
+                new ErrorExample(503, ErrorCodes.GatewayUnavailable,
+                    "This merchant cannot take card payments right now: its live gateway is not configured.", "The merchant's live gateway is not set up."))
             .WithTags("Checkout")
             .WithName("GetCheckoutData")
             .WithSummary("Checkout data for your own widget")

@@ -5,6 +5,7 @@ using PaymentHub.Features.Payments.Contracts;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.OpenApi;
 
 namespace PaymentHub.Features.Intents;
 
@@ -16,6 +17,11 @@ public sealed class CancelIntent : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPlatform().MapPost("/intents/{intent_id}/cancel", Handle)
+            .WithErrors(
+                new ErrorExample(409, ErrorCodes.InvalidState, "This payment intent is succeeded and can no longer be cancelled.", "The intent is paid, failed or expired."),
+                new ErrorExample(409, ErrorCodes.GatewayDeclined,
+                    "The authorization could not be released: Only transactions pending settlement can be voided. The intent is unchanged; you may retry.",
+                    "The gateway refused to release an authorization."))
             .WithTags("Intents")
             .WithName("CancelIntent")
             .WithSummary("Cancel a payment intent")

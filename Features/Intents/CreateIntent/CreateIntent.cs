@@ -9,6 +9,7 @@ using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.OpenApi;
 using PaymentHub.Infrastructure.Money;
 
 namespace PaymentHub.Features.Intents;
@@ -20,6 +21,8 @@ public sealed class CreateIntent : ICarterModule
         app.MapPlatform().MapPost("/intents", Handle)
             .Validate<Request>()
             .Accepts<Request>("application/json")
+            .WithErrors(new ErrorExample(409, ErrorCodes.ReferenceConflict, "A payment intent with reference_id 'ORDER-123456' already exists.",
+                "An intent with this reference_id exists already; data.intent_id names it.", """{ "intent_id": "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b" }"""))
             .WithTags("Intents")
             .WithName("CreateIntent")
             .WithSummary("Create a payment intent")

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.OpenApi;
 
 namespace PaymentHub.Features.Intents;
 
@@ -16,6 +17,14 @@ public sealed class ListIntents : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPlatform().MapGet("/intents", Handle)
             .Validate<Query>()
+            .WithParameters(
+                new ParameterDoc("status", "Only intents in this status.", Values: [.. IntentStatus.All]),
+                new ParameterDoc("type", "Only one_time or only recurring intents.", Values: ["one_time", "recurring"]),
+                new ParameterDoc("customer_ref_id", "Only intents for this customer_ref_id of yours."),
+                new ParameterDoc("email", "Only intents for this customer email (exact match).", Format: "email"),
+                new ParameterDoc("created_from", "Created at or after this time: ISO 8601 date or date and time (2026-01-31, 2026-01-31T12:00:00Z).",
+                    Example: "2026-11-01"),
+                new ParameterDoc("created_to", "Created before the end of this date, or before this exact time (ISO 8601).", Example: "2026-11-30"))
             .WithTags("Intents")
             .WithName("ListIntents")
             .WithSummary("List payment intents")

@@ -10,6 +10,7 @@ using PaymentHub.Features.Payments.Contracts;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.OpenApi;
 using PaymentHub.Infrastructure.Money;
 
 namespace PaymentHub.Features.Payments;
@@ -24,6 +25,13 @@ public sealed class CaptureIntent : ICarterModule
         app.MapPlatform().MapPost("/intents/{intent_id}/capture", Handle)
             .Validate<Request>()
             .Accepts<Request>("application/json")
+            .WithRequestExample("""{ "amount": 60.00 }""")
+            .WithErrors(
+                new ErrorExample(409, ErrorCodes.InvalidState, "This payment intent is succeeded; only an intent in requires_capture can be captured.",
+                    "The intent is not waiting for capture."),
+                new ErrorExample(409, ErrorCodes.GatewayDeclined,
+                    "The capture failed: The specified amount of 90.00 exceeds the authorization amount of 80.00. The authorization is unchanged; you may retry.",
+                    "The gateway refused the capture."))
             .WithTags("Intents")
             .WithName("CaptureIntent")
             .WithSummary("Capture an authorized payment")

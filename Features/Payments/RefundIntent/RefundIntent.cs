@@ -11,6 +11,7 @@ using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.OpenApi;
 using PaymentHub.Infrastructure.Money;
 
 namespace PaymentHub.Features.Payments;
@@ -25,6 +26,15 @@ public sealed class RefundIntent : ICarterModule
         app.MapPlatform().MapPost("/intents/{intent_id}/refunds", Handle)
             .Validate<Request>()
             .Accepts<Request>("application/json")
+            .WithRequestExample("""{ "amount": 30.00, "reason": "damaged" }""")
+            .WithErrors(
+                new ErrorExample(404, ErrorCodes.IntentNotFound, "Payment intent not found.", "No such intent for this API client's merchant and mode."),
+                new ErrorExample(404, ErrorCodes.ChargeNotFound, "Charge not found.", "The charge_id given is not a successful charge of the intent."),
+                new ErrorExample(409, ErrorCodes.InvalidState, "This payment intent is requires_payment and has no captured charge to refund.",
+                    "Nothing was captured."),
+                new ErrorExample(409, ErrorCodes.AlreadyRefunded, "This charge has already been refunded in full.", "Nothing is left to refund."),
+                new ErrorExample(409, ErrorCodes.GatewayDeclined, "The refund failed: Refund amount may not exceed the transaction balance",
+                    "The gateway refused the refund; the amount is released."))
             .WithTags("Intents")
             .WithName("RefundIntent")
             .WithSummary("Refund a payment")

@@ -7,6 +7,7 @@ using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.OpenApi;
 
 namespace PaymentHub.Features.Webhooks;
 
@@ -19,6 +20,9 @@ public sealed class ListEvents : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapPlatform().MapGet("/events", Handle)
             .Validate<Query>()
+            .WithParameters(
+                new ParameterDoc("type", "Only events of this type, e.g. payment.succeeded.", Example: "payment.succeeded"),
+                new ParameterDoc("intent_id", "Only the events of this intent (pi_…).", Example: "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b"))
             .WithTags("Events")
             .WithName("ListEvents")
             .WithSummary("List webhook events")

@@ -86,24 +86,36 @@ public sealed partial class ApiDocsTests(PaymentHubFactory app) : IClassFixture<
         }
     }
 
+    /// <summary>A response's examples, whether it has one (example) or several (examples).</summary>
+    private static List<JsonNode> Examples(JsonNode body) =>
+        body["example"] is { } one ? [one] : body["examples"]!.AsObject().Select(e => e.Value!["value"]!).ToList();
+
     [Fact]
-    public async Task OpenApiDocument_PlatformOperations_DocumentErrorEnvelopes()
+    public async Task OpenApiDocument_PlatformOperations_DocumentErrorEnvelopes_WithTheirCodes()
     {
         var doc = await Document();
+        var codes = PaymentHub.Infrastructure.Http.ErrorCodes.All.Select(e => e.Code).ToHashSet();
 
         foreach (var (path, method) in PlatformEndpoints())
         {
             var responses = doc["paths"]![path]![method]!["responses"]!;
-            var expected = path.Contains('{') ? new[] { "400", "401", "404", "500" } : ["400", "401", "500"];
+            var expected = new List<string> { "401", "500" };
+            if (method == "post") expected.Add("400");
+            if (path.Contains("{intent_id}") || path.Contains("{reference_id}")) expected.Add("404");
             foreach (var status in expected)
             {
                 var body = responses[status]?["content"]?["application/json"];
                 Assert.True(body is not null, $"{method} {path} does not document {status}");
                 Assert.Equal("#/components/schemas/ErrorEnvelope", (string?)body["schema"]!["$ref"]);
-                Assert.False((bool)body["example"]!["success"]!);
+                foreach (var example in Examples(body))
+                {
+                    Assert.False((bool)example["success"]!);
+                    Assert.Contains((string)example["code"]!, codes);
+                }
             }
-            Assert.Equal("Invalid API Key provided.", (string)responses["401"]!["content"]!["application/json"]!["example"]!["message"]!);
-            Assert.Empty(responses["401"]!["content"]!["application/json"]!["example"]!["data"]!.AsArray());
+            var unauthorized = Examples(responses["401"]!["content"]!["application/json"]!).Single();
+            Assert.Equal(("Invalid API Key provided.", "invalid_api_key"), ((string)unauthorized["message"]!, (string)unauthorized["code"]!));
+            Assert.Empty(unauthorized["data"]!.AsArray());
             Assert.NotNull(responses["200"]!["content"]!["application/json"]!["example"]);
         }
         Assert.NotNull(doc["components"]!["schemas"]!["ErrorEnvelope"]);
@@ -121,13 +133,17 @@ public sealed partial class ApiDocsTests(PaymentHubFactory app) : IClassFixture<
 
         var conflict = create["responses"]!["409"]!["content"]!["application/json"]!;
         Assert.Equal("#/components/schemas/ErrorEnvelope", (string)conflict["schema"]!["$ref"]!);
-        Assert.NotNull(conflict["example"]!["data"]!["intent_id"]);
+        var conflicts = Examples(conflict);
+        Assert.NotNull(conflicts.Single(e => (string)e["code"]! == "reference_conflict")["data"]!["intent_id"]);
+        Assert.Single(conflicts, e => (string)e["code"]! == "idempotency_key_in_use");
 
         var invalid = create["responses"]!["422"]!["content"]!["application/json"]!;
         Assert.Equal("#/components/schemas/ValidationEnvelope", (string)invalid["schema"]!["$ref"]!);
-        Assert.Equal("The given data was invalid.", (string)invalid["example"]!["message"]!);
-        Assert.Equal("The email field is required.", (string)invalid["example"]!["errors"]!["email"]![0]!);
-        Assert.Equal("The amount must be at least 1.", (string)invalid["example"]!["errors"]!["amount"]![0]!);
+        var fields = Examples(invalid).Single(e => e["errors"]!["email"] is not null);
+        Assert.Equal("The given data was invalid.", (string)fields["message"]!);
+        Assert.Equal("The email field is required.", (string)fields["errors"]!["email"]![0]!);
+        Assert.Equal("The amount must be at least 1.", (string)fields["errors"]!["amount"]![0]!);
+        Assert.Single(Examples(invalid), e => (string?)e["code"] == "idempotency_key_reused");
     }
 
     [Fact]

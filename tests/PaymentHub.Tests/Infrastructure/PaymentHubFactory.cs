@@ -73,7 +73,7 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
     /// <summary>A client that sends the bootstrap test key.</summary>
     public HttpClient Api(string clientId = ClientId, string clientSecret = ClientSecret)
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
         client.DefaultRequestHeaders.Add("X-Client-ID", clientId);
         client.DefaultRequestHeaders.Add("X-Client-Secret", clientSecret);
         return client;

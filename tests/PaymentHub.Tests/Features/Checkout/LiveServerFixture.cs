@@ -17,6 +17,7 @@ public class LiveServerFixture : PaymentHubFactory
         Port = FreePort();
         BaseUrl = $"http://127.0.0.1:{Port}";
         UseKestrel(k => k.Listen(IPAddress.Loopback, Port));
+        ClientOptions.BaseAddress = new Uri(BaseUrl);
         StartServer();
     }
 

@@ -17,7 +17,8 @@ public sealed partial class Checkout(PaymentHubFactory app)
     public const string RenewalsDecline = "4000 0000 0000 0341";
 
     /// <summary>A customer's browser: keeps cookies, does not follow redirects.</summary>
-    public HttpClient Browser() => app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+    public HttpClient Browser() => app.CreateClient(new WebApplicationFactoryClientOptions
+        { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = app.ClientOptions.BaseAddress });
 
     /// <summary>Creates an intent through the API; returns (intent_id, path of payment_url).</summary>
     public async Task<(string IntentId, string PayPath)> CreateAsync(IntentBuilder body)
