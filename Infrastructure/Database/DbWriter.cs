@@ -5,8 +5,8 @@ namespace PaymentHub.Infrastructure.Database;
 
 /// <summary>
 /// The connection and transaction a unit of write work runs in. Use Dapper on <see cref="Connection"/>
-/// with <see cref="Transaction"/>, or, on the hottest paths, <see cref="Execute"/> and
-/// <see cref="Scalar{T}"/>, which keep their prepared statements on the writer's connection.
+/// with <see cref="Transaction"/>, or, on the hottest paths, <see cref="Execute"/>, <see cref="Scalar{T}"/>
+/// and <see cref="SingleOrDefault{T}"/>, which keep their prepared statements on the writer's connection.
 /// </summary>
 public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transaction, PreparedStatements Prepared)
 {
@@ -14,12 +14,44 @@ public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transac
 
     public T? Scalar<T>(string sql, params (string Name, object? Value)[] args) =>
         Prepared.Get(sql, args, Transaction).ExecuteScalar() is { } value and not DBNull ? (T)value : default;
+
+    /// <summary>The first row mapped to <typeparamref name="T"/> (as Dapper maps it), or default.</summary>
+    public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args) => Prepared.SingleOrDefault<T>(sql, args, Transaction);
 }
 
-/// <summary>Prepared statements of one connection, by SQL text, parameters bound by position.</summary>
+/// <summary>
+/// Prepared statements of one connection, by SQL text, parameters bound by position; rows are mapped
+/// with Dapper's row parser, built once per SQL text (a SQL text always yields the same columns, and
+/// Dapper would otherwise read every column's name and type on each call to find its cached parser).
+/// </summary>
 public sealed class PreparedStatements(SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Delegate> _parsers = new(StringComparer.Ordinal);
+
+    public T? SingleOrDefault<T>(string sql, (string Name, object? Value)[] args, SqliteTransaction? transaction)
+    {
+        using var reader = Get(sql, args, transaction).ExecuteReader();
+        return reader.Read() ? Parser<T>(sql, reader)(reader) : default;
+    }
+
+    public List<T> List<T>(string sql, (string Name, object? Value)[] args, SqliteTransaction? transaction)
+    {
+        using var reader = Get(sql, args, transaction).ExecuteReader();
+        var rows = new List<T>();
+        if (!reader.Read()) return rows;
+        var parse = Parser<T>(sql, reader);
+        do rows.Add(parse(reader)); while (reader.Read());
+        return rows;
+    }
+
+    private Func<System.Data.Common.DbDataReader, T> Parser<T>(string sql, SqliteDataReader reader)
+    {
+        if (_parsers.TryGetValue(sql, out var known) && known is Func<System.Data.Common.DbDataReader, T> parser) return parser;
+        parser = Dapper.SqlMapper.GetRowParser<T>(reader);
+        _parsers[sql] = parser;
+        return parser;
+    }
 
     internal SqliteCommand Get(string sql, (string Name, object? Value)[] args, SqliteTransaction? transaction)
     {
@@ -48,6 +80,7 @@ public sealed class PreparedStatements(SqliteConnection connection) : IDisposabl
     {
         foreach (var command in _commands.Values) command.Dispose();
         _commands.Clear();
+        _parsers.Clear();
     }
 }
 
