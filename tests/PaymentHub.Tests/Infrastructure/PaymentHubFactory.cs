@@ -61,6 +61,7 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
         builder.UseSetting("PaymentHub:Jobs:Server", "false");
         builder.UseSetting("PaymentHub:ExpireIntervalSeconds", "0");
         builder.UseSetting("PaymentHub:SettleIntervalSeconds", "0");
+        builder.UseSetting("PaymentHub:RenewIntervalSeconds", "0");
         builder.UseSetting("PaymentHub:IdempotencyPurgeIntervalSeconds", "0");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services =>
