@@ -290,7 +290,8 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
         if (vaultId is null)
         {
             await IntentLog.WriteAsync(tx, intent.Id, "subscription.not_created",
-                "The gateway did not store the card, so no subscription could be started.", Actor.System, now);
+                "The gateway did not report a stored card for this payment, so no subscription was started: the customer is not billed again. " +
+                "Ask them to subscribe again with a new recurring intent.", Actor.System, now);
             return;
         }
         var subscriptionId = await SubscriptionStarter.StartAsync(tx, intent,

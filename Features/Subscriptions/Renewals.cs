@@ -102,18 +102,22 @@ public sealed class Renewals(DbWriter writer, RenewalPayments payments, BillingS
         WHERE id = @Id AND status = 'active' AND cancel_at_period_end = 1
         """;
 
-    /// <summary>A claimed attempt: the charge to send.</summary>
-    private sealed record Claim(Outcome Outcome, RenewalCharge? Charge = null, long ChargeId = 0);
+    /// <summary>What claiming did: the charge to send (its attempt committed), or why there is none.</summary>
+    internal sealed record Claim(Outcome Outcome, RenewalCharge? Charge = null, long ChargeId = 0);
 
     /// <summary>Renews one subscription if it is due at <paramref name="now"/> (its merchant's time).</summary>
     public async Task<Outcome> RenewAsync(string subscriptionId, DateTimeOffset now, CancellationToken ct)
     {
-        var claim = await writer.WriteAsync(tx => ClaimAsync(tx, subscriptionId, now), CancellationToken.None);
+        var claim = await ClaimAsync(subscriptionId, now);
         if (claim.Charge is null) return claim.Outcome;
         // Claimed and committed: from here the attempt must be recorded, whatever the caller's token says.
         var result = await payments.SendAsync(claim.Charge, CancellationToken.None);
         return await writer.WriteAsync(tx => RecordAsync(tx, claim.ChargeId, result, now), CancellationToken.None);
     }
+
+    /// <summary>The first step alone, committed: what a crash right after it would leave behind (tests use it so).</summary>
+    internal Task<Claim> ClaimAsync(string subscriptionId, DateTimeOffset now) =>
+        writer.WriteAsync(tx => ClaimAsync(tx, subscriptionId, now), CancellationToken.None);
 
     /// <summary>Renews each subscription at its own time, <see cref="BillingSettings.Concurrency"/> at once; sums what happened.</summary>
     public async Task<DueWorkDone> RenewAllAsync(IEnumerable<(string Id, DateTimeOffset Now)> due, CancellationToken ct)

@@ -96,6 +96,19 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
     }
 }
 
+/// <summary>
+/// PaymentHub on a data folder that outlives it (a restart, or a second instance on the same
+/// database), optionally with its Hangfire server running the given job settings.
+/// </summary>
+public sealed class PaymentHubOnData(string dataPath, params (string Key, string Value)[] settings) : PaymentHubFactory(dataPath)
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+    }
+}
+
 /// <summary>A clock tests move by hand.</summary>
 public sealed class TestClock(DateTimeOffset start) : TimeProvider
 {
