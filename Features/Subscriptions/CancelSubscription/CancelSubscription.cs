@@ -58,7 +58,10 @@ public sealed class CancelSubscription : ICarterModule
 
     public sealed record Response(string SubscriptionId, string Status, bool CancelAtPeriodEnd, string? CancelledAt, string CurrentPeriodEnd);
 
-    private sealed record Row(string Id, string IntentId, string Status, long CurrentPeriodEnd, bool CancelAtPeriodEnd, long? CancelledAt, long OpenAttempts);
+    private sealed record Row(string Id, string IntentId, string Status, long CurrentPeriodEnd, long CancelAtPeriodEnd, long? CancelledAt, long OpenAttempts)
+    {
+        public bool EndsWithPeriod => CancelAtPeriodEnd == 1;
+    }
 
     private const string LoadSql = """
         SELECT s.id AS Id, s.intent_id AS IntentId, s.status AS Status, COALESCE(s.current_period_end, s.next_charge_at) AS CurrentPeriodEnd,
@@ -84,14 +87,14 @@ public sealed class CancelSubscription : ICarterModule
         {
             var s = tx.SingleOrDefault<Row>(LoadSql, ("Id", subscriptionId), ("MerchantId", caller.MerchantId), ("Mode", caller.Mode));
             if (s is null) return SubscriptionDocs.NotFoundError();
-            if (s.Status == "cancelled") return Answer(s, s.Status, s.CancelAtPeriodEnd, s.CancelledAt);
+            if (s.Status == "cancelled") return Answer(s, s.Status, s.EndsWithPeriod, s.CancelledAt);
 
-            var said = string.IsNullOrWhiteSpace(request.Reason) ? "" : $": {request.Reason.Trim()}";
+            var said = string.IsNullOrWhiteSpace(request.Reason) ? "" : $": {request.Reason.Trim().TrimEnd('.')}";
             var at = now.ToUnixTimeMilliseconds();
             // At the end of a period already paid for; a past_due subscription's paid period is over, so it ends now.
             if (request.AtPeriodEnd == true && s.Status == "active")
             {
-                if (s.CancelAtPeriodEnd) return Answer(s, s.Status, true, null);
+                if (s.EndsWithPeriod) return Answer(s, s.Status, true, null);
                 tx.Execute(CancelLaterSql, ("Reason", $"Cancelled by the merchant at the end of the billing period{said}."), ("Now", at), ("Id", s.Id));
                 await IntentLog.WriteAsync(tx, s.IntentId, "subscription.cancel_scheduled",
                     $"Subscription {s.Id} will be cancelled at the end of its billing period, {Formats.Timestamp(s.CurrentPeriodEnd)}; it will not be charged again.",
@@ -107,7 +110,7 @@ public sealed class CancelSubscription : ICarterModule
             tx.Execute(CancelNowSql, ("Now", at), ("Reason", reason), ("Id", s.Id));
             var intent = (await IntentState.LoadAsync(tx, s.IntentId))!;
             await SubscriptionEvents.CanceledAsync(tx, intent, s.Id, reason, Actor.Api, now);
-            return Answer(s, "cancelled", s.CancelAtPeriodEnd, at);
+            return Answer(s, "cancelled", s.EndsWithPeriod, at);
         }, ct);
     }
 
