@@ -26,12 +26,6 @@ public sealed class ExpireIntents(DbWriter writer, Db db, TimeProvider clock) : 
     // A run ends after this many full batches; the next run takes the rest.
     private const int MaxBatchesPerRun = 50;
 
-    // A class, not a positional record: with no rows SQLite can't tell the type of an expression column, and Dapper would find no matching constructor.
-    private sealed class Due
-    {
-        public string Id { get; init; } = "";
-        public long OffsetMs { get; init; }
-    }
 
     // Test clocks only ever run ahead, so whatever is due by the real time is due: the first part finds
     // it through the (status, expires_at) index; the second looks only at merchants whose clock is ahead.
@@ -65,20 +59,20 @@ public sealed class ExpireIntents(DbWriter writer, Db db, TimeProvider clock) : 
     public Task<int> ExpireAsync(int batch) => writer.WriteAsync(async tx =>
     {
         var now = clock.GetUtcNow();
-        var due = (await tx.Connection.QueryAsync<Due>(DueSql, new { Now = now.ToUnixTimeMilliseconds(), Batch = batch }, tx.Transaction)).ToList();
+        var due = (await tx.Connection.QueryAsync<DueRow>(DueSql, new { Now = now.ToUnixTimeMilliseconds(), Batch = batch }, tx.Transaction)).ToList();
         return await ExpireAsync(tx, due, now);
     });
 
     /// <summary>Expires up to <paramref name="batch"/> of the merchant's test intents due at <paramref name="now"/> (its test clock's time).</summary>
     public Task<int> ExpireForMerchantAsync(string merchantId, DateTimeOffset now, int batch) => writer.WriteAsync(async tx =>
     {
-        var due = (await tx.Connection.QueryAsync<Due>(DueForMerchantSql,
+        var due = (await tx.Connection.QueryAsync<DueRow>(DueForMerchantSql,
             new { MerchantId = merchantId, Now = now.ToUnixTimeMilliseconds(), Batch = batch }, tx.Transaction)).ToList();
         return await ExpireAsync(tx, due, now);
     });
 
     /// <summary>Each intent expires at its own merchant's time: <paramref name="now"/> plus the row's clock offset.</summary>
-    private static async Task<int> ExpireAsync(DbTx tx, List<Due> due, DateTimeOffset now)
+    private static async Task<int> ExpireAsync(DbTx tx, List<DueRow> due, DateTimeOffset now)
     {
         foreach (var row in due)
         {

@@ -23,12 +23,6 @@ public sealed class RenewSubscriptions(Renewals renewals, Db db, TimeProvider cl
     // A run ends after this many full batches; the next run takes the rest.
     private const int MaxBatchesPerRun = 50;
 
-    // A class, not a positional record: with no rows SQLite can't tell the type of an expression column, and Dapper would find no matching constructor.
-    private sealed class Due
-    {
-        public string Id { get; init; } = "";
-        public long OffsetMs { get; init; }
-    }
 
     // An attempt still open (sent, or its answer lost) is the settlement job's: the subscription is not due meanwhile.
     private const string NoOpenAttempt = """
@@ -93,9 +87,9 @@ public sealed class RenewSubscriptions(Renewals renewals, Db db, TimeProvider cl
         return done;
     }
 
-    private async Task<List<Due>> DueAsync(string sql, object args, CancellationToken ct)
+    private async Task<List<DueRow>> DueAsync(string sql, object args, CancellationToken ct)
     {
         await using var connection = await db.OpenReadAsync(ct);
-        return (await connection.QueryAsync<Due>(new CommandDefinition(sql, args, cancellationToken: ct))).ToList();
+        return (await connection.QueryAsync<DueRow>(new CommandDefinition(sql, args, cancellationToken: ct))).ToList();
     }
 }

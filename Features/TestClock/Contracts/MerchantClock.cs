@@ -30,6 +30,17 @@ public interface IDueWork
     Task<DueWorkDone> RunDueAsync(string merchantId, DateTimeOffset now, CancellationToken ct);
 }
 
+/// <summary>
+/// A row a job found due, and how far its merchant's test clock runs ahead of the real time (0 for
+/// live rows and merchants without one): the row's "now" is the real time plus that.
+/// </summary>
+// A class, not a positional record: with no rows SQLite can't tell the type of an expression column, and Dapper would find no matching constructor.
+public sealed class DueRow
+{
+    public string Id { get; init; } = "";
+    public long OffsetMs { get; init; }
+}
+
 /// <summary>What a run of due work did: renewals charged, renewal charges that failed, subscriptions cancelled, intents expired.</summary>
 public sealed record DueWorkDone(int Renewals = 0, int Failures = 0, int Cancellations = 0, int Expiries = 0)
 {

@@ -39,20 +39,6 @@ public sealed class LiveRenewalTests(ShortNmiTimeoutFactory app) : LiveModeTests
 
     private int RenewalSalesSent => Nmi.Requests.Count(r => r.Path.EndsWith("transact.php", StringComparison.Ordinal) && r.Fields.ContainsKey("customer_vault_id"));
 
-    /// <summary>The settlement job as Hangfire runs it, <paramref name="after"/> from now.</summary>
-    private async Task SettleAsync(TimeSpan after)
-    {
-        App.Clock.Advance(after);
-        try
-        {
-            await App.Services.GetRequiredService<SettlePayments>().RunAsync(CancellationToken.None);
-        }
-        finally
-        {
-            App.Clock.Advance(-after);
-        }
-    }
-
     [Fact]
     public async Task Renewal_ChargesTheStoredCardThroughNmi_AsAMerchantInitiatedStoredCredential()
     {
