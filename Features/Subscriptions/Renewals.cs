@@ -183,7 +183,8 @@ public sealed class Renewals(DbWriter writer, RenewalPayments payments, BillingS
     private async Task<Outcome> RecordAsync(DbTx tx, long chargeId, GatewayResult result, DateTimeOffset now)
     {
         var a = tx.SingleOrDefault<AttemptRow>(AttemptSql, ("ChargeId", chargeId));
-        if (a is null || !RenewalPayments.Record(tx, chargeId, result, now)) return Outcome.Skipped;
+        // The charge's outcome is recorded whatever else is found, so that it never stays open to be asked about again.
+        if (!RenewalPayments.Record(tx, chargeId, result, now) || a is null) return Outcome.Skipped;
         var intent = (await IntentState.LoadAsync(tx, a.IntentId))!;
         var at = now.ToUnixTimeMilliseconds();
         var money = Money(a.Amount, a.Currency);

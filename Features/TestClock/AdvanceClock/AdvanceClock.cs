@@ -88,7 +88,8 @@ public sealed class AdvanceClock : ICarterModule
             target = from.AddDays((double)request.Days!.Value.Value!.Value);
         }
 
-        var (done, dueTimes) = await RunDueAsync(merchantId, from, target, clock, work.ToList(), ct);
+        // Once started, the run finishes even if the client goes away: a half-run advance would leave work done at times the clock never reached.
+        var (done, dueTimes) = await RunDueAsync(merchantId, from, target, clock, work.ToList(), CancellationToken.None);
         var offset = Math.Max(0, target.ToUnixTimeMilliseconds() - clock.RealNow.ToUnixTimeMilliseconds());
         await clock.SaveAsync(merchantId, offset);
         return new ApiOk<Response>(new Response(Formats.Timestamp(target), offset, false, Formats.Timestamp(from),
@@ -101,6 +102,7 @@ public sealed class AdvanceClock : ICarterModule
     {
         var done = DueWorkDone.None;
         var at = from;
+        DateTimeOffset? stuckAt = null;
         var dueTimes = 0;
         while (dueTimes < MaxDueTimes && !ct.IsCancellationRequested)
         {
@@ -117,8 +119,12 @@ public sealed class AdvanceClock : ICarterModule
                     step += await w.RunDueAsync(merchantId, at, ct);
             dueTimes++;
             done += step;
-            // Due but nothing could move (claimed by another instance meanwhile): leave it to its job rather than spin.
-            if (step.IsEmpty) break;
+            // Due, but nothing could move twice at the same time (claimed by another instance meanwhile): leave it to its job rather than spin.
+            if (step.IsEmpty)
+            {
+                if (stuckAt == at) break;
+                stuckAt = at;
+            }
         }
         return (done, dueTimes);
     }
