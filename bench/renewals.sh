@@ -84,6 +84,12 @@ SQL
 cpu() { local t=0; for p in "${pids[@]}"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
 ticks=$(getconf CLK_TCK)
 cpu_before=$(cpu)
+# BENCH_TRACE=1: a sampled thread-time trace of the first instance during the run (needs dotnet-trace), in $out/trace.nettrace.
+if [ "${BENCH_TRACE:-0}" = 1 ]; then
+  dotnet-trace collect -p "${pids[0]}" --profile dotnet-sampled-thread-time,dotnet-common -o "$out/trace.nettrace" >"$out/trace.log" 2>&1 &
+  tracer=$!
+  sleep 2
+fi
 if [ "$mode" = advance ]; then
   echo "== POST /api/platform/test/clock/advance {\"days\": 30}"
   curl -sf -o "$out/advance.json" -w "%{time_total}\n" -X POST "http://127.0.0.1:$port/api/platform/test/clock/advance" \
@@ -103,6 +109,7 @@ else
   for i in $(seq 0 $((instances - 1))); do grep -h "Renewals:" "$out/server-$i.log" | sed "s/^/instance $i: /" || true; done
 fi
 
+if [ -n "${tracer:-}" ]; then kill -TERM "$tracer" 2>/dev/null || true; wait "$tracer" || true; fi
 echo "server CPU: $(awk "BEGIN { printf \"%.2f\", ($(cpu) - $cpu_before) / $ticks }") s (user + system, all instances)"
 echo "== checks"
 sql -header -column <<SQL
