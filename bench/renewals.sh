@@ -21,6 +21,11 @@ data=$out/data
 client=pk_test_bench
 secret=sk_test_bench_secret
 
+if ! command -v sqlite3 >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq sqlite3 >/dev/null; fi
+fi
+
 # BENCH_REUSE_BUILD=1 keeps the last published build (for several runs in a row).
 if [ "${BENCH_REUSE_BUILD:-0}" = 1 ] && [ -x "$out/app/PaymentHub" ]; then
   rm -rf "$data" "$out"/*.log "$out"/advance.*
