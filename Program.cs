@@ -2,6 +2,7 @@ using System.Text.Json;
 using Carter;
 using FluentValidation;
 using Hangfire;
+using PaymentHub.Features.Admin;
 using PaymentHub.Features.Checkout;
 using PaymentHub.Features.Gateways;
 using PaymentHub.Features.Intents;
@@ -64,6 +65,7 @@ builder.Services.AddIntentsModule();
 builder.Services.AddPaymentsModule();
 builder.Services.AddCheckoutModule(builder.Configuration);
 builder.Services.AddGatewaysModule();
+builder.Services.AddAdminModule();
 
 var app = builder.Build();
 
@@ -83,13 +85,11 @@ app.UseSecurityHeaders();
 app.UseApiErrors();
 app.UseMiddleware<ApiKeyAuthentication>();
 app.UseCheckoutRateLimits();
+// The admin panel's cookie sign-in comes before anti-forgery and the job dashboard, which reads its user.
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
-app.UseHangfireDashboard("/admin/jobs", new DashboardOptions
-{
-    DashboardTitle = "PaymentHub jobs",
-    AppPath = "/",
-    Authorization = [new LocalDashboardFilter()],
-});
+app.UseAdminPanel();
 app.MapCarter();
 
 await app.RunAsync();

@@ -80,8 +80,8 @@ public sealed class CaptureIntent : ICarterModule
             var now = s.Clock.GetUtcNow();
             await IntentState.MoveAsync(tx, intentId, IntentStatus.RequiresCapture, IntentStatus.Processing, now);
             await IntentLog.WriteAsync(tx, intentId, "capture.requested",
-                $"Capture of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", Actor.Api, now);
-            return await AuthorizationOperations.StartAsync(tx, charge, AuthorizationOperations.Capture, amount, Actor.Api, null, now);
+                $"Capture of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", caller.Actor, now);
+            return await AuthorizationOperations.StartAsync(tx, charge, AuthorizationOperations.Capture, amount, caller.Actor, null, now);
         }, CancellationToken.None);
         if (start is not AuthorizationOperations.Row capture) return start is ApiError e ? e : (ApiValidationError)start;
 

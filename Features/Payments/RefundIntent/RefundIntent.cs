@@ -115,7 +115,7 @@ public sealed class RefundIntent : ICarterModule
                 request.Reason, OrderId = "ord_" + Guid.CreateVersion7().ToString("N"), Now = now.ToUnixTimeMilliseconds(),
             }, tx.Transaction);
             await IntentLog.WriteAsync(tx, intentId, "refund.requested",
-                $"Refund {refundId} of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", Actor.Api, now);
+                $"Refund {refundId} of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", caller.Actor, now);
             return await Refunds.LoadAsync(tx, refundId);
         }, CancellationToken.None);
         if (start is not Refunds.Row refund) return start is ApiError e ? e : (ApiValidationError)start;
