@@ -42,7 +42,7 @@ public sealed class CaptureIntent : ICarterModule
         public FlexNumber? Amount { get; init; }
 
         /// <summary>Not part of the body: the amount's rules depend on the intent's currency.</summary>
-        [JsonIgnore] public PaymentTarget Target { get; private init; } = null!;
+        [JsonIgnore] public PaymentTarget Target { get; init; } = null!;
 
         public static async ValueTask<Request?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
             (await JsonBody.ReadOptionalAsync(ctx, new Request())) with { Target = await PaymentTarget.FromAsync(ctx, parameter) };

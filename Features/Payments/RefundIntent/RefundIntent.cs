@@ -47,7 +47,7 @@ public sealed class RefundIntent : ICarterModule
         public long? ChargeId { get; init; }
 
         /// <summary>Not part of the body: the amount's rules depend on the intent's currency.</summary>
-        [JsonIgnore] public PaymentTarget Target { get; private init; } = null!;
+        [JsonIgnore] public PaymentTarget Target { get; init; } = null!;
 
         public static async ValueTask<Request?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
             (await JsonBody.ReadOptionalAsync(ctx, new Request())) with { Target = await PaymentTarget.FromAsync(ctx, parameter) };

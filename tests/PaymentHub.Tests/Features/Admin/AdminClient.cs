@@ -28,13 +28,20 @@ public sealed partial class AdminClient(HttpClient http)
         return app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
     }
 
-    /// <summary>Signs in through the sign-in page; fails the test when that does not work.</summary>
+    /// <summary>
+    /// Signs in through the sign-in page and puts the fixture's merchant (the bootstrap one, whose test
+    /// key <see cref="PaymentHubFactory.Api"/> uses) on screen; fails the test when that does not work.
+    /// </summary>
     public static async Task<AdminClient> SignInAsync(PaymentHubFactory app, string username = "admin", string password = AdminPassword)
     {
         var client = new AdminClient(NewHttp(app));
         var response = await client.SignInAttemptAsync(username, password);
         Assert.True(response.StatusCode == HttpStatusCode.Found && response.Headers.Location!.ToString().EndsWith("/admin", StringComparison.Ordinal),
             $"sign-in as {username} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        // The panel opens on the oldest merchant; tests that add merchants would otherwise change which one that is.
+        var merchant = await client.PostAsync("/admin/session/merchant",
+            [("__af", await client.TokenAsync()), ("merchant_id", app.FixtureMerchantId())]);
+        Assert.Equal(HttpStatusCode.Found, merchant.StatusCode);
         return client;
     }
 
@@ -46,6 +53,9 @@ public sealed partial class AdminClient(HttpClient http)
         Assert.True(await app.Services.GetRequiredService<AdminUsers>().CreateAsync(name, AdminPassword, role, default));
         return name;
     }
+
+    /// <summary>The anti-forgery token the pages give this client's forms.</summary>
+    public async Task<string> TokenAsync() => FindForm(await PageAsync("/admin"), "/admin/logout")!.Value.Hidden.Single(h => h.Name == "__af").Value;
 
     public Task<HttpResponseMessage> SignInAttemptAsync(string username, string password) =>
         SubmitAsync("/admin/login", "sign-in", ("Form.Username", username), ("Form.Password", password));
