@@ -28,6 +28,11 @@ internal static class AdminFormat
         return result.IsValid ? [] : Messages(ValidationFilter<T>.ToResult(result));
     }
 
+    /// <summary>What a form's own validator says, one message per property (its C# name); empty when valid.</summary>
+    public static async Task<Dictionary<string, string>> CheckAsync<T>(IServiceProvider services, T form, CancellationToken ct) where T : class =>
+        (await services.GetRequiredService<IValidator<T>>().ValidateAsync(form, ct)).Errors
+            .GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.ErrorMessage).Distinct()), StringComparer.Ordinal);
+
     public static Dictionary<string, string> Messages(ApiValidationError error) =>
         error.Errors.ToDictionary(e => e.Key, e => string.Join(" ", e.Value), StringComparer.Ordinal);
 }

@@ -15,9 +15,9 @@ public abstract class AdminPage : ComponentBase
     protected CancellationToken Aborted => HttpContext.RequestAborted;
 
     /// <summary>Ends a form post: the message goes with the redirect, so reloading the page shows it and repeats nothing.</summary>
-    protected void Done(string path, string message, bool isError = false)
+    protected void Done(string path, string message, bool isError = false, IReadOnlyList<Revealed>? reveal = null)
     {
-        Flash.Set(HttpContext, message, isError);
+        Flash.Set(HttpContext, new FlashMessage(message, isError, reveal));
         Navigation.NavigateTo(path);
     }
 }

@@ -43,7 +43,9 @@ internal static class AdminStyles
         .flash.ok { background: #e7f6ec; border: 1px solid #8fd1a5; }
         .flash.error, .error { background: #fde8e8; border: 1px solid #f5a3a3; border-radius: 8px; padding: .6rem .8rem; }
         .warning { background: #fff4d6; border: 1px solid #f0c451; border-radius: 8px; padding: .6rem .8rem; margin: 0 0 1rem; }
-        .secret { background: #10172a; color: #fff; padding: .8rem; border-radius: 8px; font-family: ui-monospace, monospace; word-break: break-all; }
+        .secret { background: #10172a; color: #fff; padding: .8rem; margin-top: .6rem; border-radius: 8px; word-break: break-all; }
+        .secret dt { color: #c6cbd6; }
+        .secret code { background: transparent; color: #fff; font-size: .95rem; }
 
         label { display: block; font-weight: 600; font-size: .9rem; margin: .8rem 0 .3rem; }
         input, select, textarea { width: 100%; max-width: 32rem; font: inherit; padding: .5rem .6rem; border: 1px solid #b8bfcc; border-radius: 6px; background: #fff; }
