@@ -78,6 +78,8 @@ internal static class AdminStyles
         .status.failed, .status.cancelled, .status.expired, .status.past_due { background: #fde8e8; }
         .status.requires_capture, .status.processing, .status.authorized { background: #fff4d6; }
         svg.chart { width: 100%; height: auto; max-height: 14rem; }
+        figure { margin: 0 0 1rem; }
+        ul.volumes { list-style: none; margin: 0; padding: 0; }
         .pager { display: flex; gap: 1rem; margin: .8rem 0; }
         pre { white-space: pre-wrap; word-break: break-all; background: #f1f2f4; padding: .6rem; border-radius: 6px; font-size: .85rem; }
 

@@ -4,7 +4,15 @@ using Microsoft.Data.Sqlite;
 namespace PaymentHub.Features.Intents.Contracts;
 
 /// <summary>A customer as their intents name them: by email and, when the merchant sends one, their own customer_ref_id.</summary>
-public sealed record CustomerSummary(string Email, string? CustomerRefId, string Name, long Intents, long LastSeenAt);
+/// <remarks>Settable properties, not a constructor: Dapper then maps by name, whatever type SQLite reports for a computed column.</remarks>
+public sealed record CustomerSummary
+{
+    public required string Email { get; init; }
+    public string? CustomerRefId { get; init; }
+    public required string Name { get; init; }
+    public long Intents { get; init; }
+    public long LastSeenAt { get; init; }
+}
 
 public static class CustomerReads
 {
