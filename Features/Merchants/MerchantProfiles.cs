@@ -3,6 +3,7 @@ using Dapper;
 using FluentValidation;
 using Microsoft.Data.Sqlite;
 using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Features.Merchants.Contracts;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 
@@ -34,9 +35,9 @@ public sealed partial record MerchantSettingsUpdate(string? Name, string? Suppor
                 .MaximumLength(100).WithMessage("The name must not be longer than 100 characters.");
             RuleFor(u => u.SupportEmail).Must(e => Checks.IsEmail(e!.Trim()) && e.Length <= 255)
                 .WithMessage("Enter an email address such as help@shop.example.").When(u => !string.IsNullOrWhiteSpace(u.SupportEmail));
-            RuleFor(u => u.LogoUrl).Must(IsHttpsUrl)
+            RuleFor(u => u.LogoUrl).Must(l => LogoUrls.IsValid(l!.Trim()))
                 .WithMessage("The logo must be an https address, such as https://shop.example/logo.png.").When(u => !string.IsNullOrWhiteSpace(u.LogoUrl));
-            RuleFor(u => u.BrandColor).Must(c => Colour().IsMatch(c!.Trim()))
+            RuleFor(u => u.BrandColor).Must(c => BrandColors.IsValid(c!.Trim()))
                 .WithMessage("Enter the colour as #rrggbb, such as #1f5eff.").When(u => !string.IsNullOrWhiteSpace(u.BrandColor));
             RuleFor(u => u.AllowedOrigins).Custom((_, ctx) =>
             {
@@ -49,13 +50,6 @@ public sealed partial record MerchantSettingsUpdate(string? Name, string? Suppor
                 .WithMessage($"Up to {MaxDescriptor} letters, digits, spaces and . , - & (card networks show no more).")
                 .When(u => !string.IsNullOrWhiteSpace(u.StatementDescriptor));
         }
-
-        private static bool IsHttpsUrl(string? url) =>
-            url!.Trim().Length <= 500 && Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri)
-            && uri.Scheme == Uri.UriSchemeHttps && uri.Host.Length > 0 && uri.UserInfo.Length == 0;
-
-        [GeneratedRegex("^#[0-9a-fA-F]{6}$")]
-        private static partial Regex Colour();
 
         [GeneratedRegex(@"^[A-Za-z0-9 .,&\-]{1,22}$")]
         private static partial Regex Descriptor();
