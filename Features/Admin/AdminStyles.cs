@@ -37,6 +37,7 @@ internal static class AdminStyles
         main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
         main.narrow { max-width: 26rem; margin: 3rem auto; background: #fff; border-radius: 12px; padding: 1.5rem; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
         section.card, .card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 1rem; margin: 0 0 1rem; }
+        .card > h2:first-child { margin-top: 0; }
         .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); }
         .stat { font-size: 1.5rem; font-weight: 700; }
         .flash { border-radius: 8px; padding: .6rem .8rem; margin: 0 0 1rem; }
@@ -62,10 +63,14 @@ internal static class AdminStyles
         .filters { display: grid; gap: 0 1rem; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); align-items: end; }
         .filters label { margin-top: .5rem; }
         .actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+        form .actions { margin-top: 1rem; }
+        td .actions, form.inline .actions { margin-top: 0; }
 
         .table-wrap { overflow-x: auto; background: #fff; border: 1px solid var(--line); border-radius: 10px; }
         table { width: 100%; border-collapse: collapse; font-size: .92rem; }
-        th, td { text-align: left; padding: .5rem .7rem; border-bottom: 1px solid #eceef2; vertical-align: top; }
+        /* On a phone a table keeps a readable width and scrolls inside its box; the page itself never scrolls sideways. */
+        .table-wrap table { min-width: 36rem; }
+        th, td { text-align: left; padding: .5rem .7rem; border-bottom: 1px solid #eceef2; vertical-align: top; overflow-wrap: normal; }
         th { font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
         td.num, th.num { text-align: right; white-space: nowrap; }
         dl.facts { display: grid; grid-template-columns: minmax(7rem, max-content) 1fr; gap: .3rem 1rem; margin: 0; }
@@ -83,6 +88,7 @@ internal static class AdminStyles
         .pager { display: flex; gap: 1rem; margin: .8rem 0; }
         pre { white-space: pre-wrap; word-break: break-all; background: #f1f2f4; padding: .6rem; border-radius: 6px; font-size: .85rem; }
 
+        @media (max-width: 28rem) { main.narrow { margin: 1rem; } }
         @media (min-width: 48rem) {
           main { padding: 1.5rem 2rem; }
           .two { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
