@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using PaymentHub.Features.Intents;
 
 namespace PaymentHub.Features.Admin;
 
@@ -13,6 +14,14 @@ public abstract class AdminPage : ComponentBase
         ?? throw new InvalidOperationException("Admin pages are for signed-in users (the endpoint's policy requires one).");
 
     protected CancellationToken Aborted => HttpContext.RequestAborted;
+
+    /// <summary>What the intents API's read handlers take, for calling them as the panel.</summary>
+    protected IntentReads IntentReads => ActivatorUtilities.CreateInstance<IntentReads>(HttpContext.RequestServices);
+
+    /// <summary>Intents of the merchant and mode on screen, as GET /intents lists them (its own handler), newest first.</summary>
+    protected async Task<IReadOnlyList<IntentView>> ListIntentsAsync(string? customerRefId = null, string? email = null, int perPage = 100) =>
+        (await ListIntents.Handle(new ListIntents.Query(null, null, customerRefId, email, null, null, null,
+            perPage.ToString(System.Globalization.CultureInfo.InvariantCulture)), Session.Caller, IntentReads, HttpContext, Aborted)).Data.Items;
 
     /// <summary>Ends a form post: the message goes with the redirect, so reloading the page shows it and repeats nothing.</summary>
     protected void Done(string path, string message, bool isError = false, IReadOnlyList<Revealed>? reveal = null)

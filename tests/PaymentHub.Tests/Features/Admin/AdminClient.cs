@@ -39,11 +39,13 @@ public sealed partial class AdminClient(HttpClient http)
         Assert.True(response.StatusCode == HttpStatusCode.Found && response.Headers.Location!.ToString().EndsWith("/admin", StringComparison.Ordinal),
             $"sign-in as {username} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         // The panel opens on the oldest merchant; tests that add merchants would otherwise change which one that is.
-        var merchant = await client.PostAsync("/admin/session/merchant",
-            [("__af", await client.TokenAsync()), ("merchant_id", app.FixtureMerchantId())]);
-        Assert.Equal(HttpStatusCode.Found, merchant.StatusCode);
+        Assert.Equal(HttpStatusCode.Found, (await client.SwitchMerchantAsync(app.FixtureMerchantId())).StatusCode);
         return client;
     }
+
+    /// <summary>Puts another merchant on screen, as its Switch button on the Merchants page does.</summary>
+    public async Task<HttpResponseMessage> SwitchMerchantAsync(string merchantId) =>
+        await PostAsync("/admin/session/merchant", [("__af", await TokenAsync()), ("merchant_id", merchantId)]);
 
     /// <summary>A user of the given role with a new name; returns their name (the password is <see cref="AdminPassword"/>).</summary>
     public static async Task<string> NewUserAsync(PaymentHubFactory app, string role)

@@ -24,7 +24,7 @@ public sealed class DashboardTests(PaymentHubFactory app) : IClassFixture<Paymen
             .With("order_items", new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["name"] = "Tea", ["quantity"] = 1, ["price"] = 1200 })));
         await PayAsync(new IntentBuilder(), CheckoutDriver.Decline);
         var admin = await AdminClient.SignInAsync(app);
-        await admin.PostAsync("/admin/session/merchant", [("__af", await admin.TokenAsync()), ("merchant_id", merchant)]);
+        await admin.SwitchMerchantAsync(merchant);
 
         var html = System.Net.WebUtility.HtmlDecode(await admin.PageAsync("/admin"));
 
@@ -44,7 +44,7 @@ public sealed class DashboardTests(PaymentHubFactory app) : IClassFixture<Paymen
     {
         var merchant = await app.CreateMerchantAsync("Empty shop");
         var admin = await AdminClient.SignInAsync(app);
-        await admin.PostAsync("/admin/session/merchant", [("__af", await admin.TokenAsync()), ("merchant_id", merchant)]);
+        await admin.SwitchMerchantAsync(merchant);
 
         var html = System.Net.WebUtility.HtmlDecode(await admin.PageAsync("/admin"));
 

@@ -139,7 +139,7 @@ public sealed partial class SettingsPagesTests(PaymentHubFactory app) : IClassFi
         Assert.Contains("<span class=\"merchant\">Second shop</span>", await admin.PageAsync("/admin"));
 
         var merchants = await admin.PageAsync("/admin/merchants");
-        var back = await admin.PostAsync("/admin/session/merchant", [("__af", await admin.TokenAsync()), ("merchant_id", app.FixtureMerchantId())]);
+        var back = await admin.SwitchMerchantAsync(app.FixtureMerchantId());
 
         Assert.Contains("Switch to Default merchant", merchants);
         Assert.Equal(HttpStatusCode.Found, back.StatusCode);
