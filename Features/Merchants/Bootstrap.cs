@@ -47,7 +47,7 @@ public static class Bootstrap
                X-Client-ID:     {r.TestClient.ClientId}
                X-Client-Secret: {r.TestClient.ClientSecret}
 
-             Admin panel login: {r.AdminUser} / {(r.PasswordGenerated ? r.AdminPassword : "(the password you configured)")}
+             Admin panel (/admin) login: {r.AdminUser} / {(r.PasswordGenerated ? r.AdminPassword : "(the password you configured)")}
             =========================================================
 
             """);
