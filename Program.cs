@@ -2,6 +2,7 @@ using System.Text.Json;
 using Carter;
 using FluentValidation;
 using Hangfire;
+using PaymentHub.Features.Admin;
 using PaymentHub.Features.Checkout;
 using PaymentHub.Features.Gateways;
 using PaymentHub.Features.Intents;
@@ -69,6 +70,7 @@ builder.Services.AddPaymentsModule();
 builder.Services.AddSubscriptionsModule(builder.Configuration);
 builder.Services.AddCheckoutModule(builder.Configuration);
 builder.Services.AddGatewaysModule();
+builder.Services.AddAdminModule();
 
 var app = builder.Build();
 
@@ -88,13 +90,11 @@ app.UseSecurityHeaders();
 app.UseApiErrors();
 app.UseMiddleware<ApiKeyAuthentication>();
 app.UseCheckoutRateLimits();
+// The admin panel's cookie sign-in comes before anti-forgery and the job dashboard, which reads its user.
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
-app.UseHangfireDashboard("/admin/jobs", new DashboardOptions
-{
-    DashboardTitle = "PaymentHub jobs",
-    AppPath = "/",
-    Authorization = [new LocalDashboardFilter()],
-});
+app.UseAdminPanel();
 app.MapCarter();
 
 await app.RunAsync();

@@ -26,7 +26,9 @@ public sealed class Home : ICarterModule
             <ul>
             <li><a href="/docs">API reference</a>: every endpoint, with examples you can try</li>
             <li><a href="/health">Health</a>: whether the service and its database answer</li>
-            <li><a href="/admin/jobs">Background jobs</a>: open from this machine only</li>
+            <li><a href="/admin">Admin panel</a>: payments, API keys, gateway and shop settings; sign in as <code>admin</code>
+            with the password printed at the first start</li>
+            <li><a href="/admin/jobs">Background jobs</a>: in the admin panel</li>
             </ul>
             </main>
             </body>

@@ -12,7 +12,7 @@ public static class CheckoutModule
         var perIntent = config.GetValue("PaymentHub:Checkout:PostsPerMinutePerIntent", 10);
         services.AddAntiforgery(o =>
         {
-            // Path "/": the job dashboard's forms (and later the admin panel's) are checked with the same tokens.
+            // Path "/": the job dashboard's and the admin panel's forms are checked with the same tokens.
             o.Cookie = new CheckoutCookieBuilder { Name = "ph_af", HttpOnly = true, Path = "/" };
             o.FormFieldName = "__af";
             // Anti-forgery would send X-Frame-Options: SAMEORIGIN, breaking iframe mode; framing is decided per page by CSP.

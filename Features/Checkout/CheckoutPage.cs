@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Features.Merchants.Contracts;
 
 namespace PaymentHub.Features.Checkout;
 
@@ -106,6 +107,7 @@ internal static class CheckoutPage
             """;
 
         var body = $"""
+            {Html.MerchantHeader(intent)}
             {banner}
             <h1>Checkout</h1>
             {Html.Summary(intent)}
@@ -115,12 +117,13 @@ internal static class CheckoutPage
               <label for="name_on_card">Name on card</label>
               <input id="name_on_card" name="name_on_card" autocomplete="cc-name" required maxlength="100" value="{Html.E(nameOnCard)}">
               {cardFields}
-              <button type="submit" class="pay">{Html.E(payLabel)}</button>
+              <button type="submit" class="pay"{Html.PayButtonStyle(intent)}>{Html.E(payLabel)}</button>
             </form>
             <form method="post" action="/pay/{Html.E(token)}/cancel">
               <input type="hidden" name="{Html.E(tokens.FormFieldName)}" value="{Html.E(tokens.RequestToken)}">
               <button type="submit" class="cancel">Cancel</button>
             </form>
+            {Html.Support(intent)}
             {collectJs}
             {script}
             """;
@@ -142,7 +145,8 @@ internal static class CheckoutPage
             """;
         var refresh = refreshSeconds is { } s ? $"<meta http-equiv=\"refresh\" content=\"{s}\">" : null;
         Frame(http, intent, nonce, gatewayOrigin: null);
-        return Html.Page(title, $"<h1>{Html.E(title)}</h1>{Html.Summary(intent)}<p class=\"notice\" role=\"status\">{Html.E(text)}</p>{link}{script}", status, refresh);
+        return Html.Page(title, $"{Html.MerchantHeader(intent)}<h1>{Html.E(title)}</h1>{Html.Summary(intent)}<p class=\"notice\" role=\"status\">{Html.E(text)}</p>{link}{Html.Support(intent)}{script}",
+            status, refresh);
     }
 
     /// <summary>
@@ -163,8 +167,9 @@ internal static class CheckoutPage
             ? (intent.FrameOrigins.Count == 0 ? "*" : string.Join(' ', intent.FrameOrigins))
             : "'none'";
         var nmi = gatewayOrigin is null ? "" : " " + gatewayOrigin;
+        var logo = LogoUrls.OriginOf(intent.Brand?.LogoUrl) is { } logoOrigin ? " " + logoOrigin : "";
         http.Response.Headers.ContentSecurityPolicy =
-            $"default-src 'self'; script-src 'nonce-{nonce}'{nmi}; style-src 'unsafe-inline'; img-src 'self' data:; " +
+            $"default-src 'self'; script-src 'nonce-{nonce}'{nmi}; style-src 'unsafe-inline'; img-src 'self' data:{logo}; " +
             $"connect-src 'self'{nmi}; frame-src 'self'{nmi}; frame-ancestors {ancestors}; base-uri 'none'";
         if (intent.IntegrationType != "iframe") http.Response.Headers.XFrameOptions = "DENY";
         http.Response.Headers.CacheControl = "no-store";

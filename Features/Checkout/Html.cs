@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Features.Merchants.Contracts;
 using PaymentHub.Infrastructure.Money;
 
 namespace PaymentHub.Features.Checkout;
@@ -38,6 +39,8 @@ internal static class Html
             input { width: 100%; box-sizing: border-box; font-size: 1rem; padding: .6rem; border: 1px solid #b8bfcc; border-radius: 6px; }
             input:focus, button:focus, a:focus { outline: 3px solid #4c7dff; outline-offset: 1px; }
             .row { display: flex; gap: .75rem; } .row > div { flex: 1; }
+            .merchant-head { display: flex; align-items: center; gap: .6rem; margin: 0 0 1rem; font-size: 1.05rem; font-weight: 600; }
+            .merchant-head img { max-height: 40px; max-width: 160px; object-fit: contain; }
             button { font-size: 1rem; padding: .75rem 1rem; border-radius: 6px; border: 0; cursor: pointer; }
             button.pay { width: 100%; margin-top: 1.2rem; background: #1f5eff; color: #fff; font-weight: 600; }
             button.cancel { width: 100%; margin-top: .5rem; background: transparent; color: #1f5eff; }
@@ -53,7 +56,24 @@ internal static class Html
             </html>
             """, "text/html; charset=utf-8", statusCode: status);
 
-    /// <summary>Merchant, items, tax, discount, total and, for subscriptions, the terms.</summary>
+    /// <summary>The merchant at the top of every page of its checkout: its logo, when it set one, and its name.</summary>
+    public static string MerchantHeader(CheckoutIntent i)
+    {
+        var logo = LogoUrls.IsValid(i.Brand?.LogoUrl) ? $"<img src=\"{E(i.Brand!.LogoUrl)}\" alt=\"\">" : "";
+        return $"<header class=\"merchant-head\">{logo}<span data-testid=\"merchant\">{E(i.MerchantName)}</span></header>";
+    }
+
+    /// <summary>Where customers can ask about a payment, when the merchant gave an address.</summary>
+    public static string Support(CheckoutIntent i) => i.Brand?.SupportEmail is { Length: > 0 } email
+        ? $"<p class=\"muted\">Questions about this payment? <a href=\"mailto:{E(email)}\">{E(email)}</a></p>"
+        : "";
+
+    /// <summary>The Pay button in the merchant's brand colour, with black or white text, whichever reads better on it.</summary>
+    public static string PayButtonStyle(CheckoutIntent i) => BrandColors.IsValid(i.Brand?.Color)
+        ? $" style=\"background: {i.Brand!.Color}; color: {BrandColors.TextOn(i.Brand.Color!)}\""
+        : "";
+
+    /// <summary>Items, tax, discount, total and, for subscriptions, the terms (the merchant is in <see cref="MerchantHeader"/>).</summary>
     public static string Summary(CheckoutIntent i)
     {
         var rows = string.Concat(i.Items.Select(item =>
@@ -65,7 +85,6 @@ internal static class Html
             ? $"<p class=\"muted\" data-testid=\"terms\">{E(Money(i.Amount, i.Currency))} every {i.IntervalDays} days, first charge today. You can cancel any time with {E(i.MerchantName)}.</p>"
             : "";
         return $"""
-            <p class="muted">Pay {E(i.MerchantName)}</p>
             <table aria-label="Order summary">{rows}</table>
             {terms}
             """;

@@ -2,6 +2,7 @@ using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Gateways.Nmi;
 using PaymentHub.Features.Gateways.Simulator;
 using PaymentHub.Features.TestClock.Contracts;
+using PaymentHub.Features.Merchants.Contracts;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Gateways;
@@ -25,7 +26,8 @@ internal sealed class GatewayResolver(
 
     async Task<IGateway> IGatewayResolver.ForAsync(string merchantId, string mode, CancellationToken ct) =>
         await LiveSettingsAsync(merchantId, mode, ct) is { } live
-            ? new NmiGateway(new NmiAccount(merchantId, live.SecurityKey!, BaseUrl(live)), httpClients.CreateClient(NmiOptions.HttpClientName),
+            ? new NmiGateway(new NmiAccount(merchantId, live.SecurityKey!, BaseUrl(live),
+                    StatementDescriptor: await StatementDescriptors.ForAsync(db, merchantId, ct)), httpClients.CreateClient(NmiOptions.HttpClientName),
                 db, writer, clock, loggers.CreateLogger<NmiGateway>())
             : new SimulatorGateway(merchantId, db, writer, await clocks.ProviderAsync(merchantId, mode, ct), loggers.CreateLogger<SimulatorGateway>());
 

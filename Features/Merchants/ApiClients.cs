@@ -1,10 +1,14 @@
 using Dapper;
+using Microsoft.Data.Sqlite;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Merchants;
 
 /// <summary>A client as created: the only moment its secret exists outside the caller's hands.</summary>
 public sealed record NewApiClient(string ClientId, string ClientSecret, string MerchantId, string Mode);
+
+/// <summary>An API client as listed: never its secret, which is stored only as a hash.</summary>
+public sealed record ApiClientSummary(string ClientId, string Name, string Mode, long CreatedAt, long? RevokedAt);
 
 /// <summary>Creating and revoking API clients (admin panel, command line and bootstrap share these).</summary>
 public static class ApiClients
@@ -18,6 +22,14 @@ public static class ApiClients
         UPDATE api_clients SET revoked_at = @Now
         WHERE client_id = @ClientId AND merchant_id = @MerchantId AND revoked_at IS NULL
         """;
+
+    /// <summary>A merchant's clients of one mode, newest first, revoked ones included.</summary>
+    public static async Task<IReadOnlyList<ApiClientSummary>> ListAsync(SqliteConnection c, string merchantId, string mode, CancellationToken ct) =>
+        (await c.QueryAsync<ApiClientSummary>(new CommandDefinition("""
+            SELECT client_id AS ClientId, name AS Name, mode AS Mode, created_at AS CreatedAt, revoked_at AS RevokedAt
+            FROM api_clients WHERE merchant_id = @MerchantId AND mode = @Mode
+            ORDER BY created_at DESC, client_id
+            """, new { MerchantId = merchantId, Mode = mode }, cancellationToken: ct))).ToList();
 
     public static async Task<NewApiClient> CreateAsync(DbTx tx, string merchantId, string mode, string name, DateTimeOffset now,
         string? clientId = null, string? clientSecret = null)

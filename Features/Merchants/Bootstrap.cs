@@ -13,25 +13,24 @@ public static class Bootstrap
 {
     public sealed record Result(string MerchantId, NewApiClient TestClient, string AdminUser, string AdminPassword, bool PasswordGenerated);
 
-    public static async Task<Result?> RunAsync(DbWriter writer, Settings settings, TimeProvider clock)
+    public static async Task<Result?> RunAsync(DbWriter writer, Db db, Settings settings, TimeProvider clock, AdminUsers users)
     {
+        // Hashing the password is slow on purpose: only when there is something to create, and before the unit of work.
+        await using (var connection = await db.OpenReadAsync())
+            if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM merchants") > 0) return null;
+        var password = settings.AdminPassword ?? RandomTokens.New(12);
+        var passwordHash = users.HashPassword(password);
+
         return await writer.WriteAsync(async tx =>
         {
             var merchants = await tx.Connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM merchants", transaction: tx.Transaction);
             if (merchants > 0) return null;
 
             var now = clock.GetUtcNow();
-            var merchantId = "mch_" + Guid.CreateVersion7();
-            await tx.Connection.ExecuteAsync(
-                "INSERT INTO merchants (id, name, created_at) VALUES (@Id, @Name, @Now)",
-                new { Id = merchantId, Name = "Default merchant", Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
+            var merchantId = await MerchantProfiles.CreateAsync(tx, "Default merchant", now);
             var client = await ApiClients.CreateAsync(tx, merchantId, "test", "Bootstrap test key", now,
                 settings.BootstrapClientId, settings.BootstrapClientSecret);
-
-            var password = settings.AdminPassword ?? RandomTokens.New(12);
-            await tx.Connection.ExecuteAsync(
-                "INSERT INTO admin_users (username, password_hash, created_at) VALUES ('admin', @Hash, @Now)",
-                new { Hash = Secrets.HashPassword(password), Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
+            await AdminUsers.InsertAsync(tx, "admin", passwordHash, AdminRoles.Admin, now);
             return new Result(merchantId, client, "admin", password, settings.AdminPassword is null);
         });
     }
@@ -48,7 +47,7 @@ public static class Bootstrap
                X-Client-ID:     {r.TestClient.ClientId}
                X-Client-Secret: {r.TestClient.ClientSecret}
 
-             Admin panel login: {r.AdminUser} / {(r.PasswordGenerated ? r.AdminPassword : "(the password you configured)")}
+             Admin panel (/admin) login: {r.AdminUser} / {(r.PasswordGenerated ? r.AdminPassword : "(the password you configured)")}
             =========================================================
 
             """);

@@ -4,7 +4,7 @@ using PaymentHub.Infrastructure;
 
 namespace PaymentHub.Features.Merchants;
 
-/// <summary>Generation and checking of API keys and passwords.</summary>
+/// <summary>Generation and checking of API keys (admin passwords: <see cref="AdminUsers"/>).</summary>
 public static class Secrets
 {
     public static string NewClientId(string mode) => $"pk_{mode}_{RandomTokens.New(18)}";
@@ -26,15 +26,5 @@ public static class Secrets
         try { expected = Convert.FromHexString(storedHash); }
         catch (FormatException) { return false; }
         return CryptographicOperations.FixedTimeEquals(actual, expected);
-    }
-
-    // Admin passwords are chosen by people, so they get a slow, salted hash.
-    private const int Iterations = 210_000;
-
-    public static string HashPassword(string password)
-    {
-        var salt = RandomNumberGenerator.GetBytes(16);
-        var hash = Rfc2898DeriveBytes.Pbkdf2(password, salt, Iterations, HashAlgorithmName.SHA512, 32);
-        return $"pbkdf2-sha512${Iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
     }
 }

@@ -5,6 +5,9 @@ namespace PaymentHub.Infrastructure.Auth;
 /// <summary>The API client making the request: its merchant and its mode.</summary>
 public sealed record Caller(string ClientId, string MerchantId, string Mode) : IBindableFromHttpContext<Caller>
 {
+    /// <summary>Who an intent's log names for what this caller does: "api" for API clients, "admin" for the admin panel acting through the same handlers.</summary>
+    public string Actor { get; init; } = "api";
+
     internal const string ItemKey = "PaymentHub.Caller";
 
     public static ValueTask<Caller?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>

@@ -28,6 +28,13 @@ public static class SecurityHeaders
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
+    /// <summary>
+    /// The admin panel: server-rendered pages with no script at all, styles from its own stylesheet
+    /// (the SVG chart uses attributes, not styles), and a merchant's https logo in the settings preview.
+    /// </summary>
+    internal const string AdminPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
         app.Use((ctx, next) =>
         {
@@ -53,6 +60,7 @@ public static class SecurityHeaders
             var path = ctx.Request.PathBase.Add(ctx.Request.Path);
             headers.ContentSecurityPolicy = path.StartsWithSegments("/docs") ? DocsPolicy
                 : path.StartsWithSegments("/admin/jobs") ? DashboardPolicy
+                : path.StartsWithSegments("/admin") ? AdminPolicy
                 : DefaultPagePolicy;
         }
         if (string.IsNullOrEmpty(headers["Referrer-Policy"])) headers["Referrer-Policy"] = "no-referrer";

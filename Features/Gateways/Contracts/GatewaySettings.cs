@@ -1,3 +1,5 @@
+using FluentValidation;
+
 namespace PaymentHub.Features.Gateways.Contracts;
 
 /// <summary>A merchant's gateway configuration for one mode, with the NMI security key decrypted.</summary>
@@ -26,6 +28,22 @@ public sealed record GatewaySettings(
 /// </summary>
 public sealed record GatewaySettingsUpdate(string Gateway, string? SecurityKey, string? TokenizationKey, string? BaseUrl)
 {
+    /// <summary>What <see cref="IGatewaySettingsStore.SaveAsync"/> accepts, said field by field before it is asked.</summary>
+    public sealed class Validator : AbstractValidator<GatewaySettingsUpdate>
+    {
+        public Validator()
+        {
+            RuleFor(u => u.Gateway).Must(g => g is "simulator" or "nmi").WithMessage("The gateway must be simulator or nmi.");
+            RuleFor(u => u.SecurityKey).Must(k => k!.Trim().Length <= 200 && !k.Trim().Any(char.IsWhiteSpace))
+                .WithMessage("Paste the security key exactly as NMI shows it: one word, no spaces.").When(u => !string.IsNullOrEmpty(u.SecurityKey));
+            RuleFor(u => u.TokenizationKey).Must(k => k!.Trim().Length <= 200 && !k.Trim().Any(char.IsWhiteSpace))
+                .WithMessage("Paste the tokenization key exactly as NMI shows it: one word, no spaces.").When(u => !string.IsNullOrWhiteSpace(u.TokenizationKey));
+            RuleFor(u => u.BaseUrl).Must(u => Uri.TryCreate(u!.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && uri.Query.Length == 0)
+                .WithMessage("The base URL must be an address such as https://secure.nmi.com (leave it empty for NMI itself).")
+                .When(u => !string.IsNullOrWhiteSpace(u.BaseUrl));
+        }
+    }
+
     public override string ToString() =>
         $"GatewaySettingsUpdate {{ Gateway = {Gateway}, SecurityKey = {(SecurityKey is null ? "(keep)" : "(new)")}, TokenizationKey = {TokenizationKey}, BaseUrl = {BaseUrl} }}";
 }

@@ -8,10 +8,17 @@ using PaymentHub.Infrastructure.Money;
 
 namespace PaymentHub.Features.Gateways.Nmi;
 
-/// <summary>One merchant's NMI account. ToString never shows the security key.</summary>
-public sealed record NmiAccount(string MerchantId, string SecurityKey, string BaseUrl, string Mode = "live")
+/// <summary>One merchant's NMI account, and the statement descriptor its sales carry. ToString never shows the security key.</summary>
+public sealed record NmiAccount(string MerchantId, string SecurityKey, string BaseUrl, string Mode = "live", string? StatementDescriptor = null)
 {
     public const string DefaultBaseUrl = "https://secure.nmi.com";
+
+    /// <summary>
+    /// The transact.php field of the dynamic statement descriptor. Unconfirmed: NMI's Payment API and
+    /// older clients of the same API name it "descriptor" (for processors that support dynamic
+    /// descriptors); if your processor needs another field, this is the one place to change it.
+    /// </summary>
+    public const string DescriptorField = "descriptor";
 
     public override string ToString() => $"NmiAccount {{ MerchantId = {MerchantId}, Mode = {Mode}, BaseUrl = {BaseUrl} }}";
 }
@@ -60,6 +67,7 @@ internal sealed class NmiGateway(NmiAccount account, HttpClient http, Db db, DbW
             new("orderid", payment.OrderId),
         };
         if (payment.Description is { Length: > 0 } description) fields.Add(new("order_description", description));
+        if (account.StatementDescriptor is { Length: > 0 } descriptor) fields.Add(new(NmiAccount.DescriptorField, descriptor));
         AddCustomer(fields, payment.Customer, source.Card?.NameOnCard);
 
         GatewayResult card = new(GatewayOutcome.Approved);

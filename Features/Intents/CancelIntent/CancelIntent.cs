@@ -44,7 +44,7 @@ public sealed class CancelIntent : ICarterModule
             {
                 IntentStatus.Cancelled => Cancelled(intentId),
                 IntentStatus.RequiresCapture => intent,
-                IntentStatus.RequiresPayment when await IntentCancellation.CancelAsync(tx, intent, IntentStatus.RequiresPayment, Actor.Api, Message, now)
+                IntentStatus.RequiresPayment when await IntentCancellation.CancelAsync(tx, intent, IntentStatus.RequiresPayment, caller.Actor, Message, now)
                     => Cancelled(intentId),
                 _ => ApiError.Conflict(ErrorCodes.InvalidState, $"This payment intent is {intent.Status} and can no longer be cancelled."),
             };
@@ -53,7 +53,7 @@ public sealed class CancelIntent : ICarterModule
         if (outcome is not IntentSnapshot authorized) return outcome is ApiError e ? e : (ApiOk<Response>)outcome;
 
         // An authorization holds the customer's funds: release it at the gateway before cancelling.
-        var voided = await voider.VoidAsync(authorized.Id, Actor.Api, Message, ct);
+        var voided = await voider.VoidAsync(authorized.Id, caller.Actor, Message, ct);
         return voided.Status switch
         {
             VoidResult.Outcome.Voided => Cancelled(intentId),

@@ -42,7 +42,7 @@ public sealed class CaptureIntent : ICarterModule
         public FlexNumber? Amount { get; init; }
 
         /// <summary>Not part of the body: the amount's rules depend on the intent's currency.</summary>
-        [JsonIgnore] public PaymentTarget Target { get; private init; } = null!;
+        [JsonIgnore] public PaymentTarget Target { get; init; } = null!;
 
         public static async ValueTask<Request?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
             (await JsonBody.ReadOptionalAsync(ctx, new Request())) with { Target = await PaymentTarget.FromAsync(ctx, parameter) };
@@ -80,8 +80,8 @@ public sealed class CaptureIntent : ICarterModule
             }
             await IntentState.MoveAsync(tx, intentId, IntentStatus.RequiresCapture, IntentStatus.Processing, now);
             await IntentLog.WriteAsync(tx, intentId, "capture.requested",
-                $"Capture of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", Actor.Api, now);
-            return await AuthorizationOperations.StartAsync(tx, charge, AuthorizationOperations.Capture, amount, Actor.Api, null, now);
+                $"Capture of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", caller.Actor, now);
+            return await AuthorizationOperations.StartAsync(tx, charge, AuthorizationOperations.Capture, amount, caller.Actor, null, now);
         }, CancellationToken.None);
         if (start is not AuthorizationOperations.Row capture) return start is ApiError e ? e : (ApiValidationError)start;
 

@@ -47,7 +47,7 @@ public sealed class RefundIntent : ICarterModule
         public long? ChargeId { get; init; }
 
         /// <summary>Not part of the body: the amount's rules depend on the intent's currency.</summary>
-        [JsonIgnore] public PaymentTarget Target { get; private init; } = null!;
+        [JsonIgnore] public PaymentTarget Target { get; init; } = null!;
 
         public static async ValueTask<Request?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
             (await JsonBody.ReadOptionalAsync(ctx, new Request())) with { Target = await PaymentTarget.FromAsync(ctx, parameter) };
@@ -115,7 +115,7 @@ public sealed class RefundIntent : ICarterModule
                 request.Reason, OrderId = "ord_" + Guid.CreateVersion7().ToString("N"), Now = now.ToUnixTimeMilliseconds(),
             }, tx.Transaction);
             await IntentLog.WriteAsync(tx, intentId, "refund.requested",
-                $"Refund {refundId} of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", Actor.Api, now);
+                $"Refund {refundId} of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", caller.Actor, now);
             return await Refunds.LoadAsync(tx, refundId);
         }, CancellationToken.None);
         if (start is not Refunds.Row refund) return start is ApiError e ? e : (ApiValidationError)start;

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Dapper;
 using PaymentHub.Infrastructure.Http;
+using PaymentHub.Tests.Features.Admin;
 using PaymentHub.Tests.Features.Checkout;
 using CheckoutDriver = PaymentHub.Tests.Features.Payments.Checkout;
 
@@ -16,6 +17,8 @@ namespace PaymentHub.Tests.Infrastructure;
 /// </summary>
 public sealed class ErrorCodesTests(LiveServerFixture app) : IClassFixture<LiveServerFixture>
 {
+    private readonly LiveServerFixture app = app;
+
     public static TheoryData<string> Codes() => [.. ErrorCodes.All.Select(e => e.Code)];
 
     [Theory]
@@ -56,7 +59,11 @@ public sealed class ErrorCodesTests(LiveServerFixture app) : IClassFixture<LiveS
         [ErrorCodes.InvalidApiKey] = t => t.Send(t.Anonymous().GetAsync(IntentCalls.Intents)),
         [ErrorCodes.Unauthorized] = t => t.Send(t.Anonymous().SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/jobs")
             { Headers = { { "X-Forwarded-For", "203.0.113.9" } } })),
-        [ErrorCodes.Forbidden] = t => t.Send(t.Anonymous().PostAsync("/admin/jobs/recurring/trigger", new FormUrlEncodedContent([new("jobs[]", "x")]))),
+        [ErrorCodes.Forbidden] = async t =>
+        {
+            var admin = await AdminClient.SignInAsync(t.app);
+            return await t.Send(admin.Http.PostAsync("/admin/jobs/recurring/trigger", new FormUrlEncodedContent([new("jobs[]", "x")])));
+        },
         [ErrorCodes.TestModeOnly] = async t => await t.Send((await t.LiveClientAsync()).GetAsync("/api/platform/test/clock")),
         [ErrorCodes.NotFound] = t => t.Send(t.Api().GetAsync("/api/platform/no-such-thing")),
         [ErrorCodes.IntentNotFound] = t => t.Send(t.Api().GetAsync($"{IntentCalls.Intents}/pi_nope")),

@@ -7,7 +7,7 @@ namespace PaymentHub.Tests.Infrastructure;
 public sealed class NewcomerTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
 {
     [Fact]
-    public async Task Root_IsAPageLinkingTheReferenceHealthAndJobs()
+    public async Task Root_IsAPageLinkingTheReferenceHealthAndAdminPanel()
     {
         var response = await app.CreateClient().GetAsync("/");
         var html = await response.Content.ReadAsStringAsync();
@@ -16,6 +16,7 @@ public sealed class NewcomerTests(PaymentHubFactory app) : IClassFixture<Payment
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("href=\"/docs\"", html);
         Assert.Contains("href=\"/health\"", html);
+        Assert.Contains("href=\"/admin\"", html);
         Assert.Contains("href=\"/admin/jobs\"", html);
         Assert.Contains("/api/platform", html);
     }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using PaymentHub.Infrastructure.Auth;
@@ -5,7 +6,8 @@ using PaymentHub.Infrastructure.Auth;
 namespace PaymentHub.Tests.Infrastructure;
 
 /// <summary>
-/// Every route the app maps — method, path, and whether it needs an API key — against the checked-in
+/// Every route the app maps — method, path, and what it needs: an API key ("key"), the admin panel's
+/// sign-in cookie ("cookie") or nothing ("open") — against the checked-in
 /// Contracts/routes.txt, so that moving endpoints around can neither lose a route nor open one.
 /// On a mismatch the actual table is written beside the expected file as routes.received.txt.
 /// </summary>
@@ -31,10 +33,15 @@ public sealed class RouteTableTests(PaymentHubFactory app) : IClassFixture<Payme
         services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"])
-                .Select(method => $"{method} {RoutePath(e)} {(e.Metadata.GetMetadata<ApiKeyRequired>() is null ? "open" : "key")}"))
+                .Select(method => $"{method} {RoutePath(e)} {Needs(e)}"))
             .Distinct()
             .Order(StringComparer.Ordinal)
             .ToList();
+
+    private static string Needs(RouteEndpoint e) =>
+        e.Metadata.GetMetadata<ApiKeyRequired>() is not null ? "key"
+        : e.Metadata.GetMetadata<IAuthorizeData>() is not null && e.Metadata.GetMetadata<IAllowAnonymous>() is null ? "cookie"
+        : "open";
 
     /// <summary>The route as a client writes it: "/intents" and a group's "/intents/" match the same requests.</summary>
     private static string RoutePath(RouteEndpoint e) => "/" + e.RoutePattern.RawText!.Trim('/');

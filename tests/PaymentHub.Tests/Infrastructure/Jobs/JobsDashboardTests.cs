@@ -2,8 +2,10 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using PaymentHub.Features.Intents;
+using PaymentHub.Features.Merchants;
 using PaymentHub.Features.Payments;
 using PaymentHub.Infrastructure.Idempotency;
+using PaymentHub.Tests.Features.Admin;
 using PaymentHub.Tests.Features.Checkout;
 
 namespace PaymentHub.Tests.Infrastructure.Jobs;
@@ -23,35 +25,57 @@ public sealed class JobsServerFixture : LiveServerFixture
 
 public sealed partial class JobsDashboardTests(JobsServerFixture app) : IClassFixture<JobsServerFixture>
 {
-    private HttpClient Local() => new(new HttpClientHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
-        { BaseAddress = new Uri(app.BaseUrl) };
-
     [Fact]
-    public async Task Dashboard_ForALocalRequest_ListsTheRecurringJobs()
+    public async Task Dashboard_ForASignedInAdmin_ListsTheRecurringJobs_WithTriggerNow()
     {
-        var response = await Local().GetAsync("/admin/jobs/recurring");
-        var html = await response.Content.ReadAsStringAsync();
+        var admin = await AdminClient.SignInAsync(app);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await admin.PageAsync("/admin/jobs/recurring");
+
         Assert.Contains(ExpireIntents.JobId, html);
         Assert.Contains(SettlePayments.JobId, html);
         Assert.Contains(IdempotencyPurge.JobId, html);
+        Assert.Contains("js-jobs-list-command", html); // the "Trigger now" button
     }
 
     [Fact]
-    public async Task Dashboard_ForARequestFromElsewhere_Is401()
+    public async Task Dashboard_WithoutASignIn_SendsABrowserToSignIn_AndAScriptA401()
     {
-        // Requests through the in-memory test server carry no remote address, so they are not local.
-        await using var inMemory = new PaymentHubFactory();
-        var response = await inMemory.CreateClient().GetAsync("/admin/jobs/recurring");
+        var anonymous = new AdminClient(AdminClient.NewHttp(app));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var browser = await anonymous.GetAsync("/admin/jobs/recurring");
+        var script = await anonymous.Http.GetAsync("/admin/jobs/recurring");
+
+        Assert.Equal(HttpStatusCode.Found, browser.StatusCode);
+        Assert.Contains("/admin/login?ReturnUrl=%2Fadmin%2Fjobs%2Frecurring", browser.Headers.Location!.ToString());
+        Assert.Equal(HttpStatusCode.Unauthorized, script.StatusCode);
+    }
+
+    [Fact]
+    public async Task Dashboard_ForAViewer_IsReadOnly_AndRefusesItsCommands()
+    {
+        var viewer = await AdminClient.SignInAsync(app, await AdminClient.NewUserAsync(app, AdminRoles.Viewer));
+
+        var html = await viewer.PageAsync("/admin/jobs/recurring");
+        var (header, token) = CsrfOf(html);
+        var trigger = new HttpRequestMessage(HttpMethod.Post, "/admin/jobs/recurring/trigger")
+        {
+            Content = new FormUrlEncodedContent([new("jobs[]", ExpireIntents.JobId)]),
+        };
+        trigger.Headers.Add(header, token);
+        var response = await viewer.Http.SendAsync(trigger);
+
+        Assert.Contains(ExpireIntents.JobId, html);
+        Assert.DoesNotContain("js-jobs-list-command", html);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
     [Fact]
     public async Task TriggerNow_WithoutTheAntiforgeryToken_Is403()
     {
-        var response = await Local().PostAsync("/admin/jobs/recurring/trigger",
+        var admin = await AdminClient.SignInAsync(app);
+
+        var response = await admin.Http.PostAsync("/admin/jobs/recurring/trigger",
             new FormUrlEncodedContent([new("jobs[]", ExpireIntents.JobId)]));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -63,18 +87,15 @@ public sealed partial class JobsDashboardTests(JobsServerFixture app) : IClassFi
         var api = app.LiveApi();
         var id = await api.CreateIntentIdAsync(new IntentBuilder().With("expires_in_minutes", 5));
         app.Clock.Advance(TimeSpan.FromMinutes(6));
-        var browser = Local();
-        var page = await (await browser.GetAsync("/admin/jobs/recurring")).Content.ReadAsStringAsync();
-        var header = Meta().Match(page.Replace("csrf-token", "")).Groups[1].Value;
-        var token = Regex.Match(page, "<meta name=\"csrf-token\" content=\"([^\"]+)\"").Groups[1].Value;
-        Assert.False(string.IsNullOrEmpty(header) || string.IsNullOrEmpty(token), "the dashboard page carries its anti-forgery token");
+        var admin = await AdminClient.SignInAsync(app);
+        var (header, token) = CsrfOf(await admin.PageAsync("/admin/jobs/recurring"));
 
         var trigger = new HttpRequestMessage(HttpMethod.Post, "/admin/jobs/recurring/trigger")
         {
             Content = new FormUrlEncodedContent([new("jobs[]", ExpireIntents.JobId)]),
         };
         trigger.Headers.Add(header, token);
-        var response = await browser.SendAsync(trigger);
+        var response = await admin.Http.SendAsync(trigger);
         Assert.True(response.IsSuccessStatusCode, $"trigger answered {(int)response.StatusCode}: {string.Join("\n", app.Logs.Lines.Where(l => l.StartsWith("Error")))}");
 
         var status = "";
@@ -84,6 +105,15 @@ public sealed partial class JobsDashboardTests(JobsServerFixture app) : IClassFi
             status = (string)(await (await api.GetAsync($"/api/platform/intents/{id}")).Body())["data"]!["status"]!;
         }
         Assert.Equal("expired", status);
+    }
+
+    /// <summary>The header name and token the dashboard's pages give their script for its commands.</summary>
+    internal static (string Header, string Token) CsrfOf(string page)
+    {
+        var header = Meta().Match(page.Replace("csrf-token", "")).Groups[1].Value;
+        var token = Regex.Match(page, "<meta name=\"csrf-token\" content=\"([^\"]+)\"").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(header) || string.IsNullOrEmpty(token), "the dashboard page carries its anti-forgery token");
+        return (header, token);
     }
 
     [GeneratedRegex("<meta name=\"csrf-header\" content=\"([^\"]+)\"")]

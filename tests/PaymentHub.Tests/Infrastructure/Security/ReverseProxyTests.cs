@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
+using PaymentHub.Tests.Features.Admin;
 using PaymentHub.Tests.Features.Checkout;
 
 namespace PaymentHub.Tests.Infrastructure.Security;
@@ -72,12 +73,35 @@ public sealed class ReverseProxyTests(BehindProxyFixture proxied, NoProxyFixture
     }
 
     [Fact]
-    public async Task JobDashboard_ThroughAProxy_IsRefused_EvenFromLoopback()
+    public async Task JobDashboard_FromLoopback_NeedsTheAdminSignIn_LikeFromAnywhereElse()
     {
         var viaProxy = await new HttpClient { BaseAddress = new Uri(direct.BaseUrl) }.SendAsync(Forwarded(HttpMethod.Get, "/admin/jobs"));
         var local = await new HttpClient { BaseAddress = new Uri(direct.BaseUrl) }.GetAsync("/admin/jobs");
+        var admin = await AdminClient.SignInAsync(direct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, viaProxy.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, local.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, local.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/jobs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task FromAKnownProxy_TheAdminCookieIsSecure()
+    {
+        // The anti-forgery cookie is Secure over the proxy's https, so it is carried by hand to this plain-http port.
+        var http = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = new Uri(proxied.BaseUrl) };
+        var page = await http.SendAsync(Forwarded(HttpMethod.Get, "/admin/login"));
+        var antiforgery = page.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("ph_af=", StringComparison.Ordinal)).Split(';')[0];
+        var (_, hidden) = AdminClient.FindForm(await page.Content.ReadAsStringAsync(), "sign-in")!.Value;
+        var signIn = Forwarded(HttpMethod.Post, "/admin/login");
+        signIn.Headers.Add("Cookie", antiforgery);
+        signIn.Content = new FormUrlEncodedContent([.. hidden.Select(h => new KeyValuePair<string, string>(h.Name, h.Value)),
+            new("Form.Username", "admin"), new("Form.Password", AdminClient.AdminPassword)]);
+
+        var response = await http.SendAsync(signIn);
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.StartsWith("https://pay.shop.example/admin", response.Headers.Location!.ToString());
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("ph_admin=", StringComparison.Ordinal));
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Mvc.Testing;
+using PaymentHub.Tests.Features.Admin;
 using PaymentHub.Tests.Features.Checkout;
 
 namespace PaymentHub.Tests.Infrastructure.Security;
@@ -53,10 +54,11 @@ public sealed class SecurityHeadersTests(LiveServerFixture app) : IClassFixture<
     [InlineData("/pay/no-such-token", "frame-ancestors 'none'")]
     [InlineData("/", "default-src 'none'")]
     [InlineData("/docs/", "connect-src 'self'")]
+    [InlineData("/admin/login", "style-src 'self'")]
     [InlineData("/admin/jobs", "default-src 'self'")]
     public async Task HtmlPages_CarryAPolicyAndReferrerPolicy(string path, string policyPart)
     {
-        var response = await Anonymous().GetAsync(path);
+        var response = await (await AdminClient.SignInAsync(app)).GetAsync(path);
 
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         var policy = response.Headers.GetValues("Content-Security-Policy").Single();
