@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Merchants.Contracts;
 using PaymentHub.Infrastructure.Money;
@@ -8,9 +9,13 @@ namespace PaymentHub.Features.Checkout;
 /// <summary>Shared page frame and encoding for the customer-facing pages.</summary>
 internal static class Html
 {
-    public static string E(string? s) => HtmlEncoder.Default.Encode(s ?? "");
+    // Markup characters are escaped; other text (€, ¥, "Café") stays as written: the pages are UTF-8.
+    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
 
-    public static string Money(long minor, Currency c) => $"{c.Code} {Amounts.Format(minor, c.Exponent)}";
+    public static string E(string? s) => Encoder.Encode(s ?? "");
+
+    /// <summary>An amount as the customer reads it: "$80.00", "¥1,200", "KWD 1.234" (<see cref="MoneyDisplay"/>).</summary>
+    public static string Money(long minor, Currency c) => MoneyDisplay.Format(minor, c);
 
     public static IResult Page(string title, string body, int status = 200, string? extraHead = null) =>
         Results.Content($$"""
@@ -73,6 +78,9 @@ internal static class Html
         ? $" style=\"background: {i.Brand!.Color}; color: {BrandColors.TextOn(i.Brand.Color!)}\""
         : "";
 
+    /// <summary>"$80.00 every 30 days, first charge today", with the amount written as the caller writes money.</summary>
+    public static string RecurringTerms(string amount, CheckoutIntent i) => $"{amount} every {i.IntervalDays} days, first charge today";
+
     /// <summary>Items, tax, discount, total and, for subscriptions, the terms (the merchant is in <see cref="MerchantHeader"/>).</summary>
     public static string Summary(CheckoutIntent i)
     {
@@ -82,7 +90,7 @@ internal static class Html
         if (i.Discount is { } discount and > 0) rows += $"<tr><td>Discount</td><td class=\"num\">−{E(Money(discount, i.Currency))}</td></tr>";
         rows += $"<tr class=\"total\"><td>Total</td><td class=\"num\" data-testid=\"total\">{E(Money(i.Amount, i.Currency))}</td></tr>";
         var terms = i.IntentType == "recurring"
-            ? $"<p class=\"muted\" data-testid=\"terms\">{E(Money(i.Amount, i.Currency))} every {i.IntervalDays} days, first charge today. You can cancel any time with {E(i.MerchantName)}.</p>"
+            ? $"<p class=\"muted\" data-testid=\"terms\">{E(RecurringTerms(Money(i.Amount, i.Currency), i))}. You can cancel any time with {E(i.MerchantName)}.</p>"
             : "";
         return $"""
             <table aria-label="Order summary">{rows}</table>

@@ -27,10 +27,10 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Default merchant", html);
         Assert.Contains("Widget &lt;b&gt; × 2", html);
-        Assert.Contains("USD 60.00", html);
+        Assert.Contains("$60.00", html);
         Assert.Contains("Tax", html);
         Assert.Contains("Discount", html);
-        Assert.Contains("data-testid=\"total\">USD 80.00", html);
+        Assert.Contains("data-testid=\"total\">$80.00", html);
         Assert.Contains("Test mode.", html);
         Assert.Contains("4242 4242 4242 4242", html);
         Assert.Contains("<label for=\"name_on_card\">Name on card</label>", html);
@@ -39,7 +39,7 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
         Assert.Contains("<label for=\"card_cvc\">CVC</label>", html);
         foreach (var autocomplete in new[] { "cc-name", "cc-number", "cc-exp", "cc-csc" })
             Assert.Contains($"autocomplete=\"{autocomplete}\"", html);
-        Assert.Contains(">Pay USD 80.00</button>", html);
+        Assert.Contains(">Pay $80.00</button>", html);
         Assert.Contains(">Cancel</button>", html);
         Assert.Contains("name=\"viewport\"", html);
     }
@@ -51,7 +51,22 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
 
         var html = await (await _checkout.Browser().GetAsync(path)).Content.ReadAsStringAsync();
 
-        Assert.Contains("USD 80.00 every 30 days, first charge today", html);
+        Assert.Contains("$80.00 every 30 days, first charge today", html);
+    }
+
+    [Fact]
+    public async Task CheckoutPage_InYen_WritesAmountsWithTheSymbolAndNoDecimals()
+    {
+        var (_, path) = await _checkout.CreateAsync(new IntentBuilder().Recurring(30).With("currency", "JPY").With("amount", 1200)
+            .With("order_items", new JsonArray(new JsonObject { ["name"] = "Tea", ["quantity"] = 2, ["price"] = 600 })));
+
+        var html = await (await _checkout.Browser().GetAsync(path)).Content.ReadAsStringAsync();
+
+        Assert.Contains("<td class=\"num\">¥1,200</td>", html);
+        Assert.Contains("data-testid=\"total\">¥1,200<", html);
+        Assert.Contains("Pay ¥1,200", html);
+        Assert.Contains("¥1,200 every 30 days, first charge today", html);
+        Assert.DoesNotContain("JPY", html);
     }
 
     [Fact]
