@@ -150,6 +150,11 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
         Assert.Equal("1200", (string)data["amount"]!);
         Assert.Equal(0, (int)data["currency_decimals"]!);
         Assert.Equal("JPY 1200 every 14 days, first charge today", (string)data["recurring_terms"]!);
+        var display = data["display"]!;
+        Assert.Equal("¥1,200", (string)display["amount"]!);
+        Assert.Null(display["tax"]);
+        Assert.Equal("¥1,200 every 14 days, first charge today", (string)display["recurring_terms"]!);
+        Assert.Equal("¥1,200", (string)data["order_items"]![0]!["display"]!["total"]!);
         Assert.Equal("simulator", (string)data["gateway"]!);
         Assert.Equal("Plan", (string)data["order_items"]![0]!["name"]!);
         Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
