@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Merchants.Contracts;
+using PaymentHub.Features.Payments.Contracts;
 
 namespace PaymentHub.Features.Checkout;
 
@@ -131,9 +132,21 @@ internal static class CheckoutPage
         return Html.Page($"Pay {intent.MerchantName}", body, status);
     }
 
+    /// <summary>The paid page's lines under its heading: the card that paid and the customer's email.</summary>
+    public static string Receipt(CheckoutIntent intent, PaidCard? card)
+    {
+        var paidWith = card?.Last4 is { Length: > 0 } last4
+            ? $"<tr><th scope=\"row\">Paid with</th><td data-testid=\"paid-with\">{Html.E(CardBrands.NameOf(card.Brand))} <span class=\"last4\"><span aria-hidden=\"true\">••••</span><span class=\"sr\">ending in</span> {Html.E(last4)}</span></td></tr>"
+            : "";
+        var customer = intent.Email is { Length: > 0 } email
+            ? $"<tr><th scope=\"row\">Customer</th><td data-testid=\"customer\">{Html.E(email)}</td></tr>"
+            : "";
+        return paidWith.Length + customer.Length == 0 ? "" : $"<table class=\"receipt\" aria-label=\"Payment details\">{paidWith}{customer}</table>";
+    }
+
     /// <summary>A final page (paid, cancelled, failed, confirming) that tells the parent window in iframe mode.</summary>
     public static IResult Outcome(HttpContext http, CheckoutIntent intent, string title, string text, FrameEvent? frameEvent,
-        string? returnUrl = null, int status = 200, int? refreshSeconds = null)
+        string? returnUrl = null, int status = 200, int? refreshSeconds = null, string? receipt = null)
     {
         var nonce = Nonce(http);
         var link = returnUrl is null ? "" : $"<p><a href=\"{Html.E(returnUrl)}\" target=\"_top\">Return to {Html.E(intent.MerchantName)}</a></p>";
@@ -144,8 +157,9 @@ internal static class CheckoutPage
             </script>
             """;
         var refresh = refreshSeconds is { } s ? $"<meta http-equiv=\"refresh\" content=\"{s}\">" : null;
+        var icon = frameEvent?.Event == "payment.success" ? Html.SuccessIcon : "";
         Frame(http, intent, nonce, gatewayOrigin: null);
-        return Html.Page(title, $"{Html.MerchantHeader(intent)}<h1>{Html.E(title)}</h1>{Html.Summary(intent)}<p class=\"notice\" role=\"status\">{Html.E(text)}</p>{link}{Html.Support(intent)}{script}",
+        return Html.Page(title, $"{Html.MerchantHeader(intent)}{icon}<h1>{Html.E(title)}</h1><p class=\"notice\" role=\"status\">{Html.E(text)}</p>{receipt}{Html.Summary(intent)}{link}{Html.Support(intent)}{script}",
             status, refresh);
     }
 

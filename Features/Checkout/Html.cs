@@ -33,7 +33,7 @@ internal static class Html
                    box-shadow: 0 1px 3px rgba(0,0,0,.12); }
             h1 { font-size: 1.25rem; margin: 0 0 1rem; }
             table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
-            td { padding: .35rem 0; vertical-align: top; }
+            th, td { padding: .35rem 0; vertical-align: top; text-align: left; font-weight: 400; }
             td.num { text-align: right; white-space: nowrap; }
             tr.total td { border-top: 1px solid #d9dce1; font-weight: 600; padding-top: .6rem; }
             .muted { color: #5b6475; font-size: .9rem; }
@@ -49,6 +49,12 @@ internal static class Html
             button { font-size: 1rem; padding: .75rem 1rem; border-radius: 6px; border: 0; cursor: pointer; }
             button.pay { width: 100%; margin-top: 1.2rem; background: #1f5eff; color: #fff; font-weight: 600; }
             button.cancel { width: 100%; margin-top: .5rem; background: transparent; color: #1f5eff; }
+            .receipt { margin: 1.25rem 0; border-bottom: 1px solid #d9dce1; }
+            .receipt th { color: #5b6475; white-space: nowrap; padding-right: 1rem; }
+            .receipt td { text-align: right; font-weight: 500; padding-bottom: .6rem; }
+            .last4 { white-space: nowrap; }
+            .success-icon { display: block; margin: .5rem 0 .75rem; }
+            .sr { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
             code { background: #f1f2f4; padding: 0 .2rem; border-radius: 3px; }
             </style>
             {{extraHead}}
@@ -60,6 +66,11 @@ internal static class Html
             </body>
             </html>
             """, "text/html; charset=utf-8", statusCode: status);
+
+    /// <summary>A green tick above a paid page's heading.</summary>
+    public const string SuccessIcon = """
+        <svg class="success-icon" viewBox="0 0 48 48" width="48" height="48" aria-hidden="true"><circle cx="24" cy="24" r="24" fill="#e3f5ea"/><circle cx="24" cy="24" r="16" fill="#1a8f4c"/><path d="m16.5 24.5 5 5 10-11" fill="none" stroke="#fff" stroke-width="3.2" stroke-linecap="round" stroke-linejoin="round"/></svg>
+        """;
 
     /// <summary>The merchant at the top of every page of its checkout: its logo, when it set one, and its name.</summary>
     public static string MerchantHeader(CheckoutIntent i)

@@ -83,7 +83,7 @@ public sealed class SubmitPayment : ICarterModule
         var intent = await CheckoutFlow.Load(s.Db, s.Currencies, token, ct);
         if (intent is null) return CheckoutFlow.NotFound();
         var now = await s.Clock.NowAsync(intent.MerchantId, intent.Mode, ct);
-        if (CheckoutFlow.Closed(intent, now) is { } closed) return closed(http);
+        if (await CheckoutFlow.ClosedAsync(s.Db, intent, now, ct) is { } closed) return closed(http);
 
         var gateway = await CheckoutFlow.GatewayAsync(s.Gateways, intent, ct);
         if (gateway is null) return CheckoutFlow.Unavailable(http, intent);
@@ -115,7 +115,7 @@ public sealed class SubmitPayment : ICarterModule
                 return CheckoutPage.Outcome(http, after, "Confirming your payment",
                     "We are confirming your payment with the bank. This page refreshes by itself; please don't pay again.", null, refreshSeconds: 5);
             default:
-                return CheckoutFlow.Closed(after, now)?.Invoke(http)
+                return (await CheckoutFlow.ClosedAsync(s.Db, after, now, ct))?.Invoke(http)
                     ?? CheckoutPage.Form(http, s.Antiforgery, after, gateway);
         }
     }

@@ -119,6 +119,52 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
     }
 
     [Theory]
+    [InlineData("automatic")]
+    [InlineData("manual")]
+    public async Task PaidPage_NamesTheCardThatPaid_AndTheCustomersEmail_WhenPaidAndWhenOpenedAgain(string captureMethod)
+    {
+        var (_, path) = await _checkout.CreateAsync(new IntentBuilder().With("integration_type", "iframe")
+            .With("capture_method", captureMethod).With("email", "jane.doe@shop.example"));
+
+        var paid = await (await _checkout.PayAsync(_checkout.Browser(), path, "5555 5555 5555 4444")).Content.ReadAsStringAsync();
+        var reopened = await (await _checkout.Browser().GetAsync(path)).Content.ReadAsStringAsync();
+
+        foreach (var html in new[] { paid, reopened })
+        {
+            Assert.Contains("Payment successful", html);
+            Assert.Contains("<table class=\"receipt\" aria-label=\"Payment details\">", html);
+            Assert.Contains("<td data-testid=\"paid-with\">Mastercard <span class=\"last4\"><span aria-hidden=\"true\">••••</span><span class=\"sr\">ending in</span> 4444</span></td>", html);
+            Assert.Contains("<td data-testid=\"customer\">jane.doe@shop.example</td>", html);
+            Assert.DoesNotContain("5555 5555", html);
+        }
+    }
+
+    [Fact]
+    public async Task PaidPage_AfterADeclineThenAnotherCard_NamesTheCardThatPaid()
+    {
+        var (_, path) = await _checkout.CreateAsync(new IntentBuilder().With("integration_type", "iframe"));
+        await _checkout.PayAsync(_checkout.Browser(), path, Payments.Checkout.Decline);
+
+        var html = await (await _checkout.PayAsync(_checkout.Browser(), path, "3782 822463 10005", cvc: "1234")).Content.ReadAsStringAsync();
+
+        Assert.Contains("<td data-testid=\"paid-with\">American Express <span class=\"last4\">", html);
+        Assert.Contains("ending in</span> 0005</span>", html);
+    }
+
+    [Fact]
+    public async Task ClosedPages_OtherThanPaid_HaveNoReceipt()
+    {
+        var (id, path) = await _checkout.CreateAsync(new IntentBuilder());
+        await app.Api().PostAsync($"/api/platform/intents/{id}/cancel", null);
+
+        var html = await (await _checkout.Browser().GetAsync(path)).Content.ReadAsStringAsync();
+
+        Assert.Contains("Payment cancelled", html);
+        Assert.DoesNotContain("Payment details", html);
+        Assert.DoesNotContain("data-testid=\"customer\"", html);
+    }
+
+    [Theory]
     [InlineData("cancel", "Payment cancelled")]
     [InlineData("pay", "Payment successful")]
     public async Task CheckoutPage_ForAClosedIntent_SaysSoWithoutAForm(string action, string title)
