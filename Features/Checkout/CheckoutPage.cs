@@ -27,9 +27,12 @@ internal static class CheckoutPage
         </details>
         """;
 
-    /// <summary>The payment form, with an optional error from the last attempt.</summary>
+    /// <summary>
+    /// The payment form, with what was wrong with the last post: messages beside their fields, or a
+    /// form-level alert (a decline).
+    /// </summary>
     public static IResult Form(HttpContext http, IAntiforgery antiforgery, CheckoutIntent intent, CheckoutGatewayInfo gateway,
-        string? error = null, string? nameOnCard = null, FrameEvent? frameEvent = null, int status = 200)
+        FormProblems? problems = null, string? nameOnCard = null, FrameEvent? frameEvent = null, int status = 200)
     {
         var tokens = antiforgery.GetAndStoreTokens(http);
         var nonce = Nonce(http);
@@ -39,84 +42,42 @@ internal static class CheckoutPage
         var banner = intent.Mode == "test"
             ? $"<div class=\"banner\" role=\"note\"><strong>Test mode.</strong> No real money moves. Use a test card below.{TestCards}</div>"
             : "";
-        var errorBox = error is null ? "" : $"<div class=\"error\" role=\"alert\" id=\"form-error\">{Html.E(error)}</div>";
-        var clientError = "<div class=\"error\" role=\"alert\" id=\"client-error\" hidden></div>";
+        var alert = problems?.Alert;
+        var alertBox = $"<div class=\"alert\" role=\"alert\" id=\"form-error\" tabindex=\"-1\"{(alert is null ? " hidden" : "")}>{Html.E(alert)}</div>";
 
         var cardFields = live
             ? """
-              <label id="ccnumber-label">Card number</label><div id="ccnumber" aria-labelledby="ccnumber-label"></div>
+              <div class="field"><label id="ccnumber-label">Card number</label><div id="ccnumber" class="hosted" aria-labelledby="ccnumber-label"></div></div>
               <div class="row">
-                <div><label id="ccexp-label">Expiry (MM/YY)</label><div id="ccexp" aria-labelledby="ccexp-label"></div></div>
-                <div><label id="cvv-label">CVC</label><div id="cvv" aria-labelledby="cvv-label"></div></div>
+                <div class="field"><label id="ccexp-label">Expiry (MM/YY)</label><div id="ccexp" class="hosted" aria-labelledby="ccexp-label"></div></div>
+                <div class="field"><label id="cvv-label">CVC</label><div id="cvv" class="hosted" aria-labelledby="cvv-label"></div></div>
               </div>
               <input type="hidden" name="payment_token" id="payment_token">
               """
-            : """
-              <label for="card_number">Card number</label>
-              <input id="card_number" name="card_number" autocomplete="cc-number" inputmode="numeric" required maxlength="23" placeholder="1234 1234 1234 1234">
+            : $"""
+              {Field(CardForm.Number, "Card number", problems, "autocomplete=\"cc-number\" inputmode=\"numeric\" autocorrect=\"off\" spellcheck=\"false\" required maxlength=\"23\" placeholder=\"1234 1234 1234 1234\"")}
               <div class="row">
-                <div><label for="card_expiry">Expiry (MM/YY)</label>
-                <input id="card_expiry" name="card_expiry" autocomplete="cc-exp" inputmode="numeric" required maxlength="7" placeholder="MM/YY"></div>
-                <div><label for="card_cvc">CVC</label>
-                <input id="card_cvc" name="card_cvc" autocomplete="cc-csc" inputmode="numeric" required maxlength="4" placeholder="123"></div>
+                {Field(CardForm.Expiry, "Expiry (MM/YY)", problems, "autocomplete=\"cc-exp\" inputmode=\"numeric\" autocorrect=\"off\" spellcheck=\"false\" required maxlength=\"7\" placeholder=\"MM / YY\"")}
+                {Field(CardForm.Cvc, "CVC", problems, "autocomplete=\"cc-csc\" inputmode=\"numeric\" autocorrect=\"off\" spellcheck=\"false\" required maxlength=\"4\" placeholder=\"123\"")}
               </div>
               """;
 
         var collectJs = live && gateway.CollectJsUrl is not null
             ? $"<script nonce=\"{nonce}\" src=\"{Html.E(gateway.CollectJsUrl)}\" data-tokenization-key=\"{Html.E(gateway.TokenizationKey)}\"></script>"
             : "";
-        var script = $$"""
-            <script nonce="{{nonce}}">
-            (function () {
-              var embedded = {{Json(intent.IntegrationType == "iframe")}};
-              var targets = {{Json(TargetOrigins(intent))}};
-              var base = { intent_id: {{Json(intent.IntentId)}}, client_reference_id: {{Json(intent.ReferenceId)}} };
-              function post(e) { if (embedded && window.parent !== window) targets.forEach(function (t) { window.parent.postMessage(e, t); }); }
-              function emit(name, message, status) {
-                var e = { event: name, message: message, intent_id: base.intent_id, client_reference_id: base.client_reference_id };
-                if (status) e.status = status;
-                if (name === 'error') e.type = 'error';
-                post(e);
-              }
-              {{(frameEvent is null ? "" : $"emit({Json(frameEvent.Event)}, {Json(frameEvent.Message)}, {Json(frameEvent.Status)});")}}
-              var form = document.getElementById('pay-form');
-              var box = document.getElementById('client-error');
-              function fail(message) { box.textContent = message; box.hidden = false; post({ event: 'error', type: 'error', message: message }); }
-              form.addEventListener('submit', function (ev) {
-                if ({{Json(live)}}) {
-                  if (!document.getElementById('payment_token').value) {
-                    ev.preventDefault();
-                    if (window.CollectJS) { window.CollectJS.startPaymentRequest(); } else { fail('The card form could not load. Please reload the page.'); }
-                  }
-                  return;
-                }
-                var name = form.name_on_card.value.trim(), number = form.card_number.value.replace(/[\s-]/g, ''),
-                    exp = form.card_expiry.value.trim(), cvc = form.card_cvc.value.trim();
-                var problem = !name ? 'Enter the name on the card.'
-                  : !/^\d{12,19}$/.test(number) ? 'Enter a valid card number.'
-                  : !/^(0[1-9]|1[0-2])\s*\/\s*(\d{2}|\d{4})$/.test(exp) ? 'Enter the expiry as MM/YY.'
-                  : !/^\d{3,4}$/.test(cvc) ? 'Enter the 3 or 4 digit CVC.' : null;
-                if (problem) { ev.preventDefault(); fail(problem); return; }
-                form.querySelector('button.pay').disabled = true;
-              });
-              if ({{Json(live)}} && window.CollectJS) {
-                window.CollectJS.configure({ variant: 'inline', callback: function (r) {
-                  document.getElementById('payment_token').value = r.token; form.submit(); } });
-              }
-            })();
-            </script>
-            """;
-
         var body = $"""
+            <section class="order">
             {Html.MerchantHeader(intent)}
-            {banner}
             <h1>Checkout</h1>
+            <p class="due" data-testid="due">{Html.E(Html.Money(intent.Amount, intent.Currency))}{(intent.IntentType == "recurring" ? $" <span>every {intent.IntervalDays} days</span>" : "")}</p>
             {Html.Summary(intent)}
-            {errorBox}{clientError}
+            </section>
+            <section class="payment" aria-label="Payment">
+            {banner}
+            {alertBox}
             <form id="pay-form" method="post" action="/pay/{Html.E(token)}" novalidate>
               <input type="hidden" name="{Html.E(tokens.FormFieldName)}" value="{Html.E(tokens.RequestToken)}">
-              <label for="name_on_card">Name on card</label>
-              <input id="name_on_card" name="name_on_card" autocomplete="cc-name" required maxlength="100" value="{Html.E(nameOnCard)}">
+              {Field(CardForm.Name, "Name on card", problems, "autocomplete=\"cc-name\" required maxlength=\"100\"", value: nameOnCard)}
               {cardFields}
               <button type="submit" class="pay"{Html.PayButtonStyle(intent)}>{Html.E(payLabel)}</button>
             </form>
@@ -125,12 +86,75 @@ internal static class CheckoutPage
               <button type="submit" class="cancel">Cancel</button>
             </form>
             {Html.Support(intent)}
+            </section>
             {collectJs}
-            {script}
+            {FormScript(intent, nonce, live, frameEvent)}
             """;
         Frame(http, intent, nonce, live ? GatewayOrigin(gateway) : null);
-        return Html.Page($"Pay {intent.MerchantName}", body, status);
+        return Html.Page($"Pay {intent.MerchantName}", body, status, wide: true);
     }
+
+    /// <summary>
+    /// One labelled input with the place for its error below it. An input with an error is
+    /// <c>aria-invalid</c> and described by the error's text, and the first such input has the
+    /// focus when the page opens, script or not.
+    /// </summary>
+    private static string Field(string name, string label, FormProblems? problems, string attributes, string? value = null, string after = "")
+    {
+        var error = problems?.For(name);
+        var invalid = error is null ? "" : $" aria-invalid=\"true\" aria-describedby=\"{name}-error\"{(problems!.FirstField == name ? " autofocus" : "")}";
+        var valueAttribute = value is null ? "" : $" value=\"{Html.E(value)}\"";
+        return $"""
+            <div class="field">
+            <label for="{name}">{Html.E(label)}</label>
+            <div class="control"><input id="{name}" name="{name}" {attributes}{invalid}{valueAttribute}>{after}</div>
+            <p class="field-error" id="{name}-error"{(error is null ? " hidden" : "")}>{Html.E(error)}</p>
+            </div>
+            """;
+    }
+
+    /// <summary>The page's script: tells an iframe's parent what happens, and checks the form before it posts.</summary>
+    private static string FormScript(CheckoutIntent intent, string nonce, bool live, FrameEvent? frameEvent) => $$"""
+        <script nonce="{{nonce}}">
+        (function () {
+          var embedded = {{Json(intent.IntegrationType == "iframe")}};
+          var targets = {{Json(TargetOrigins(intent))}};
+          var base = { intent_id: {{Json(intent.IntentId)}}, client_reference_id: {{Json(intent.ReferenceId)}} };
+          function post(e) { if (embedded && window.parent !== window) targets.forEach(function (t) { window.parent.postMessage(e, t); }); }
+          function emit(name, message, status) {
+            var e = { event: name, message: message, intent_id: base.intent_id, client_reference_id: base.client_reference_id };
+            if (status) e.status = status;
+            if (name === 'error') e.type = 'error';
+            post(e);
+          }
+          {{(frameEvent is null ? "" : $"emit({Json(frameEvent.Event)}, {Json(frameEvent.Message)}, {Json(frameEvent.Status)});")}}
+          var form = document.getElementById('pay-form');
+          var box = document.getElementById('form-error');
+          function fail(message) { box.textContent = message; box.hidden = false; post({ event: 'error', type: 'error', message: message }); }
+          form.addEventListener('submit', function (ev) {
+            if ({{Json(live)}}) {
+              if (!document.getElementById('payment_token').value) {
+                ev.preventDefault();
+                if (window.CollectJS) { window.CollectJS.startPaymentRequest(); } else { fail('The card form could not load. Please reload the page.'); }
+              }
+              return;
+            }
+            var name = form.name_on_card.value.trim(), number = form.card_number.value.replace(/[\s-]/g, ''),
+                exp = form.card_expiry.value.trim(), cvc = form.card_cvc.value.trim();
+            var problem = !name ? 'Enter the name on the card.'
+              : !/^\d{12,19}$/.test(number) ? 'Enter a valid card number.'
+              : !/^(0[1-9]|1[0-2])\s*\/\s*(\d{2}|\d{4})$/.test(exp) ? 'Enter the expiry as MM/YY.'
+              : !/^\d{3,4}$/.test(cvc) ? 'Enter the 3 or 4 digit CVC.' : null;
+            if (problem) { ev.preventDefault(); fail(problem); return; }
+            form.querySelector('button.pay').disabled = true;
+          });
+          if ({{Json(live)}} && window.CollectJS) {
+            window.CollectJS.configure({ variant: 'inline', callback: function (r) {
+              document.getElementById('payment_token').value = r.token; form.submit(); } });
+          }
+        })();
+        </script>
+        """;
 
     /// <summary>The paid page's lines under its heading: the card that paid and the customer's email.</summary>
     public static string Receipt(CheckoutIntent intent, PaidCard? card)

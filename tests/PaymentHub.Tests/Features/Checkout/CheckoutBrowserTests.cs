@@ -195,7 +195,7 @@ public sealed class CheckoutBrowserTests(LiveServerFixture server, ChromiumFixtu
         // Caught by the server: a 16-digit number that fails the Luhn check.
         await FillCard(frame, "4242 4242 4242 4241");
         await pay.ClickAsync();
-        await Expect(frame.GetByRole(AriaRole.Alert)).ToContainTextAsync("card number is invalid");
+        await Expect(frame.GetByLabel("Card number", new() { Exact = true })).ToHaveAccessibleDescriptionAsync(new Regex("card number is invalid"));
         await page.WaitForFunctionAsync("() => window.events.length >= 3");
 
         await FillCard(frame, DeclinedCard);
