@@ -68,6 +68,11 @@ internal static class Html
             input:focus-visible, button:focus-visible, a:focus-visible, summary:focus-visible {
                     outline: 3px solid rgba(31,94,255,.55); outline-offset: 1px; }
             input:focus { border-color: var(--accent); }
+            #card_number { padding-right: 3.6rem; }
+            .card-brand { position: absolute; right: .6rem; top: 50%; transform: translateY(-50%); display: flex; pointer-events: none; }
+            .card-brand svg { display: none; }
+            .card-brand[data-brand="unknown"] .b-unknown, .card-brand[data-brand="visa"] .b-visa, .card-brand[data-brand="mastercard"] .b-mastercard,
+            .card-brand[data-brand="amex"] .b-amex, .card-brand[data-brand="discover"] .b-discover { display: block; }
             .hosted { min-height: 2.75rem; }
             .field-error { color: var(--danger); font-size: .85rem; margin: .35rem 0 0; display: flex; gap: .35rem; align-items: baseline; }
             .field-error::before { content: "!" / ""; flex: none; width: 1rem; height: 1rem; border-radius: 50%; background: var(--danger); color: #fff;
@@ -80,7 +85,12 @@ internal static class Html
             button.pay { width: 100%; min-height: 3rem; margin-top: .6rem; background: var(--accent); color: #fff; font-weight: 600;
                     display: flex; align-items: center; justify-content: center; gap: .6rem; box-shadow: 0 1px 2px rgba(16,24,40,.15); }
             button.pay:hover { filter: brightness(.95); }
-            button.pay:disabled { cursor: progress; filter: none; opacity: .8; }
+            button.pay[aria-busy="true"] { cursor: progress; filter: none; opacity: .8; }
+            .spinner { display: none; width: 1.1rem; height: 1.1rem; border: 2px solid currentColor; border-right-color: transparent;
+                    border-radius: 50%; animation: spin .7s linear infinite; }
+            button.pay[aria-busy="true"] .spinner { display: inline-block; }
+            @keyframes spin { to { transform: rotate(360deg); } }
+            @media (prefers-reduced-motion: reduce) { .spinner { animation-duration: 2s; } }
             button.cancel { width: 100%; margin-top: .4rem; background: transparent; color: var(--muted); }
             button.cancel:hover { color: var(--text); text-decoration: underline; }
             .receipt { margin: 1.25rem 0; border-bottom: 1px solid var(--line); }

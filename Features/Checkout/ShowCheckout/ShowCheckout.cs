@@ -25,7 +25,7 @@ public sealed class ShowCheckout : ICarterModule
         if (await CheckoutFlow.ClosedAsync(s.Db, intent, now, ct) is { } closed) return closed(http);
         var gateway = await CheckoutFlow.GatewayAsync(s.Gateways, intent, ct);
         if (gateway is null) return CheckoutFlow.Unavailable(http, intent);
-        return CheckoutPage.Form(http, s.Antiforgery, intent, gateway,
+        return CheckoutPage.Form(http, s.Antiforgery, intent, gateway, now,
             frameEvent: new FrameEvent("payment.started", "Checkout opened."));
     }
 }

@@ -43,7 +43,7 @@ public sealed class SubmitPayment : ICarterModule
     /// <summary>
     /// The form's rules, in the order the customer reads the fields; each field gets its first
     /// problem. Expiry is judged by the merchant's clock, which the caller passes with <see cref="At"/>
-    /// (a test-mode merchant may have moved it ahead).
+    /// (a test-mode merchant may have moved it ahead): the page's own check uses the same time.
     /// </summary>
     public sealed class Validator : AbstractValidator<Request>
     {
@@ -130,7 +130,7 @@ public sealed class SubmitPayment : ICarterModule
         if (!validation.IsValid)
         {
             var problem = validation.Errors[0].ErrorMessage;
-            return CheckoutPage.Form(http, s.Antiforgery, intent, gateway, Validator.Problems(validation), request.NameOnCard,
+            return CheckoutPage.Form(http, s.Antiforgery, intent, gateway, now, Validator.Problems(validation), request.NameOnCard,
                 new FrameEvent("error", problem), 422);
         }
 
@@ -148,14 +148,14 @@ public sealed class SubmitPayment : ICarterModule
                 return Results.Redirect(Redirects.WithIntent(after.FailUrl, after)!);
             case PayResult.Declined declined:
                 var message = $"{declined.Message} You can try again or use another card ({declined.AttemptsLeft} attempts left).";
-                return CheckoutPage.Form(http, s.Antiforgery, after, gateway, FormProblems.Form(message), request.NameOnCard,
+                return CheckoutPage.Form(http, s.Antiforgery, after, gateway, now, FormProblems.Form(message), request.NameOnCard,
                     new FrameEvent("payment.failed", declined.Message, "failed"), 402);
             case PayResult.Pending:
                 return CheckoutPage.Outcome(http, after, "Confirming your payment",
                     "We are confirming your payment with the bank. This page refreshes by itself; please don't pay again.", null, refreshSeconds: 5);
             default:
                 return (await CheckoutFlow.ClosedAsync(s.Db, after, now, ct))?.Invoke(http)
-                    ?? CheckoutPage.Form(http, s.Antiforgery, after, gateway);
+                    ?? CheckoutPage.Form(http, s.Antiforgery, after, gateway, now);
         }
     }
 }

@@ -39,7 +39,7 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
         Assert.Contains("<label for=\"card_cvc\">CVC</label>", html);
         foreach (var autocomplete in new[] { "cc-name", "cc-number", "cc-exp", "cc-csc" })
             Assert.Contains($"autocomplete=\"{autocomplete}\"", html);
-        Assert.Contains(">Pay $80.00</button>", html);
+        Assert.Contains("<span class=\"label\">Pay $80.00</span></button>", html);
         Assert.Contains(">Cancel</button>", html);
         Assert.Contains("name=\"viewport\"", html);
     }

@@ -136,7 +136,7 @@ public sealed class SubmitPaymentTests(PaymentHubFactory app) : IClassFixture<Pa
     }
 
     [Fact]
-    public async Task Pay_JudgesTheExpiryByTheMerchantsTestClock()
+    public async Task Pay_JudgesTheExpiryByTheMerchantsTestClock_AsThePageDoes()
     {
         var api = await app.NewMerchantApiAsync();
         await Envelopes.AssertOk(await api.PostJson("/api/platform/test/clock/advance", new { days = 800 }));
@@ -144,8 +144,10 @@ public sealed class SubmitPaymentTests(PaymentHubFactory app) : IClassFixture<Pa
         var payPath = "/pay/" + IntentCalls.Token(await api.CreateIntentAsync());
         var pastForTheMerchant = $"12/{(merchantNow.Year - 1) % 100:00}";
 
+        var page = await (await _checkout.Browser().GetAsync(payPath)).Content.ReadAsStringAsync();
         var response = await _checkout.PayAsync(_checkout.Browser(), payPath, expiry: pastForTheMerchant);
 
+        Assert.Contains($"var today = {{ year: {merchantNow.Year}, month: {merchantNow.Month} }}", page);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Contains("expiry date is in the past", await response.Content.ReadAsStringAsync());
     }
