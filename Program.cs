@@ -7,6 +7,7 @@ using PaymentHub.Features.Gateways;
 using PaymentHub.Features.Intents;
 using PaymentHub.Features.Merchants;
 using PaymentHub.Features.Payments;
+using PaymentHub.Features.Webhooks;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
@@ -64,6 +65,7 @@ builder.Services.AddIntentsModule();
 builder.Services.AddPaymentsModule();
 builder.Services.AddCheckoutModule(builder.Configuration);
 builder.Services.AddGatewaysModule();
+builder.Services.AddWebhooksModule();
 
 var app = builder.Build();
 
