@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Dapper;
 using Hangfire;
@@ -114,14 +115,18 @@ public sealed class WebhookDispatcher(
         }
     }
 
-    /// <summary>Claims and sends until nothing more is due (true) or the budget is spent (false).</summary>
+    /// <summary>
+    /// Claims and sends until nothing more is due (true) or the budget is spent (false). An attempt
+    /// holds one of the run's slots until its outcome is committed; it counts against its endpoint's
+    /// share only while its request is out.
+    /// </summary>
     private async Task<(int Attempts, bool Finished)> PumpAsync(Stopwatch budget, TimeSpan claimFor, CancellationToken ct)
     {
         var settings = options.Value;
         var max = Math.Max(1, settings.MaxConcurrentSends);
         var perEndpoint = Math.Max(1, settings.MaxConcurrentSendsPerEndpoint);
-        var inFlight = new Dictionary<Task, ClaimedDelivery>();
-        var busy = new Dictionary<string, int>(StringComparer.Ordinal);
+        var inFlight = new List<Task>();
+        var sending = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var attempts = 0;
         var more = true;
         while (true)
@@ -139,13 +144,16 @@ public sealed class WebhookDispatcher(
             // Claim in batches: when half the slots are free, not after every single answer.
             if (more && !overBudget && (inFlight.Count == 0 || room >= max / 2))
             {
-                var full = busy.Where(b => b.Value >= perEndpoint).Select(b => b.Key).ToList();
-                var claimed = await ClaimAsync(room, full);
+                var claimed = await ClaimAsync(room, sending, perEndpoint);
                 more = claimed.Count == room;
                 foreach (var d in claimed)
                 {
-                    busy[d.EndpointId] = busy.GetValueOrDefault(d.EndpointId) + 1;
-                    inFlight.Add(AttemptAsync(d, ct), d);
+                    sending.AddOrUpdate(d.EndpointId, 1, (_, n) => n + 1);
+                    inFlight.Add(AttemptAsync(d, ct, () =>
+                    {
+                        // An endpoint that was at its share can take more now, while earlier outcomes are still being committed.
+                        if (sending.AddOrUpdate(d.EndpointId, 0, (_, n) => n - 1) == perEndpoint - 1) Notify();
+                    }));
                 }
             }
             if (inFlight.Count == 0)
@@ -154,17 +162,11 @@ public sealed class WebhookDispatcher(
                 if (Volatile.Read(ref _wanted) == 1) continue;
                 return (attempts, true);
             }
-            var first = await Task.WhenAny(inFlight.Keys.Append(wake.Task));
+            var first = await Task.WhenAny(inFlight.Append(wake.Task));
             if (first == wake.Task) continue;
-            // Each answer may free a slot or let the next event of the same intent go.
+            // Each outcome may free a slot or let the next event of the same intent go.
             more = true;
-            foreach (var (task, done) in inFlight.Where(f => f.Key.IsCompleted).ToList())
-            {
-                await task;
-                inFlight.Remove(task);
-                attempts++;
-                if (--busy[done.EndpointId] == 0) busy.Remove(done.EndpointId);
-            }
+            attempts += inFlight.RemoveAll(t => t.IsCompleted);
         }
     }
 
@@ -197,16 +199,24 @@ public sealed class WebhookDispatcher(
     /// <summary>A claim token no other claim, in this process or another, ever had.</summary>
     public string NewToken() => $"{_owner}:{Interlocked.Increment(ref _claims)}";
 
-    /// <summary>Finds up to <paramref name="limit"/> due deliveries and leases them, in one transaction.</summary>
-    private Task<List<ClaimedDelivery>> ClaimAsync(int limit, List<string> busyEndpoints)
+    /// <summary>
+    /// Finds up to <paramref name="limit"/> due deliveries and leases them, in one transaction; no
+    /// endpoint gets more than <paramref name="perEndpoint"/> requests out, counting those <paramref name="sending"/>.
+    /// </summary>
+    private Task<List<ClaimedDelivery>> ClaimAsync(int limit, IReadOnlyDictionary<string, int> sending, int perEndpoint)
     {
         var token = NewToken();
         var lease = options.Value.Lease;
+        var counts = sending.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        var full = counts.Where(e => e.Value >= perEndpoint).Select(e => e.Key).ToList();
         return writer.WriteAsync(async tx =>
         {
             var now = clock.GetUtcNow();
+            var taken = new Dictionary<string, int>(counts, StringComparer.Ordinal);
             var due = (await tx.Connection.QueryAsync<ClaimedDelivery>(DueSql,
-                new { Now = now.ToUnixTimeMilliseconds(), Busy = busyEndpoints, Limit = limit }, tx.Transaction)).ToList();
+                    new { Now = now.ToUnixTimeMilliseconds(), Busy = full, Limit = limit }, tx.Transaction))
+                .Where(d => (taken[d.EndpointId] = taken.GetValueOrDefault(d.EndpointId) + 1) <= perEndpoint)
+                .ToList();
             if (due.Count == 0) return due;
             await tx.Connection.ExecuteAsync(LeaseSql,
                 new { Until = (now + lease).ToUnixTimeMilliseconds(), Token = token, Ids = due.Select(d => d.Id).ToList() }, tx.Transaction);
@@ -216,16 +226,26 @@ public sealed class WebhookDispatcher(
     }
 
     /// <summary>Sends one delivery claimed elsewhere (a test ping) now, and records it; null only when stopping.</summary>
-    public Task<AttemptResult?> SendNowAsync(ClaimedDelivery d, CancellationToken ct) => AttemptAsync(d, ct);
+    public Task<AttemptResult?> SendNowAsync(ClaimedDelivery d, CancellationToken ct) => AttemptAsync(d, ct, sent: null);
 
-    /// <summary>One attempt: send, then record what came of it. Null when the process is stopping (the lease then runs out and another run sends it).</summary>
-    private async Task<AttemptResult?> AttemptAsync(ClaimedDelivery d, CancellationToken ct)
+    /// <summary>
+    /// One attempt: send, then record what came of it; <paramref name="sent"/> runs as soon as the request is over. Null when the
+    /// process is stopping (the lease then runs out and another run sends it).
+    /// </summary>
+    private async Task<AttemptResult?> AttemptAsync(ClaimedDelivery d, CancellationToken ct, Action? sent)
     {
         await Task.Yield();
         AttemptResult result;
         try
         {
-            result = await sender.SendAsync(d, ct);
+            try
+            {
+                result = await sender.SendAsync(d, ct);
+            }
+            finally
+            {
+                sent?.Invoke();
+            }
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
