@@ -54,7 +54,8 @@ builder.WebHost.ConfigureKestrel(k =>
 
 // Endpoints are Carter modules, one per slice; validators are FluentValidation's, found by scanning.
 // Validators are stateless and costly to build (they compile expression trees), so one instance serves all requests.
-builder.Services.AddCarter(new DependencyContextAssemblyCatalog(typeof(Program).Assembly), c => c.WithEmptyValidators());
+// An explicit list: the catalog that reads the entry assembly's dependency file finds none in a single-file publish.
+builder.Services.AddCarter(new DependencyContextAssemblyCatalog([typeof(Program).Assembly]), c => c.WithEmptyValidators());
 builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
 builder.Services.AddPaymentHubJobs(builder.Configuration);
 builder.Services.AddRecurringJob<IdempotencyPurge>(IdempotencyPurge.JobId, "IdempotencyPurgeIntervalSeconds", 3600);

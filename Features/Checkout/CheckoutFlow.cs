@@ -56,7 +56,7 @@ internal static class CheckoutFlow
     };
 }
 
-/// <summary>The merchant's return URLs with intent_id and reference_id appended (SPEC §4).</summary>
+/// <summary>The merchant's return URLs with intent_id and reference_id appended, so their pages know which payment came back.</summary>
 internal static class Redirects
 {
     public static string? WithIntent(string? url, CheckoutIntent intent)

@@ -5,7 +5,7 @@ using PaymentHub.Features.Intents.Contracts;
 
 namespace PaymentHub.Features.Checkout;
 
-/// <summary>A postMessage event for the parent window, exactly as seed 001's table names its fields.</summary>
+/// <summary>A postMessage event for the parent window, with the field names iframe integrations read (docs/api.md, "iframe mode").</summary>
 public sealed record FrameEvent(string Event, string Message, string? Status = null);
 
 /// <summary>Renders the hosted checkout's pages; each is a complete, server-rendered HTML document.</summary>

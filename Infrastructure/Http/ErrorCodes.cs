@@ -42,7 +42,7 @@ public static class ErrorCodes
         new(InvalidRequest, 400, "The HTTP request itself could not be read (for example a broken chunked body)."),
         new(InvalidApiKey, 401, "X-Client-ID or X-Client-Secret is missing, unknown, wrong or revoked."),
         new(Unauthorized, 401, "A page that needs a sign-in (the job dashboard) was asked for without one."),
-        new(Forbidden, 403, "A form was posted without its anti-forgery token, or by a user who may only read."),
+        new(Forbidden, 403, "A form was posted without its anti-forgery token."),
         new(NotFound, 404, "No such route, or no such checkout link."),
         new(IntentNotFound, 404, "No payment intent with this id or reference for this API client's merchant and mode."),
         new(ChargeNotFound, 404, "No such charge on this intent."),

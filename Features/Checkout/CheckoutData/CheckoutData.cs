@@ -12,7 +12,7 @@ namespace PaymentHub.Features.Checkout;
 
 /// <summary>
 /// GET /api/checkout/{token}: the checkout page's data as JSON for merchants who build their own
-/// widget (seed 002's widget data). The payment token is the only credential.
+/// widget. The payment token is the only credential.
 /// </summary>
 public sealed class CheckoutData : ICarterModule
 {

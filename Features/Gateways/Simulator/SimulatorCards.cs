@@ -4,7 +4,7 @@ namespace PaymentHub.Features.Gateways.Simulator;
 internal enum SimulatedCard { Approve, Decline, InsufficientFunds, ExpiredCard, ProcessingError, DeclineRenewals }
 
 /// <summary>
-/// The simulator's card table (SPEC §8, Stripe-style numbers). Any other Luhn-valid number approves;
+/// The simulator's card table (Stripe's well-known test numbers; docs/api.md, "Test cards"). Any other Luhn-valid number approves;
 /// a Luhn-invalid one is a hard decline (incorrect_number); a past expiry is expired_card.
 /// </summary>
 internal static class SimulatorCards

@@ -44,6 +44,6 @@ public static class CheckoutIntents
         var items = (await IntentItems.ForIntentAsync(c, r.IntentId, ct)).Select(i => new CheckoutItem(i.Name, i.Quantity, i.Price)).ToList();
         return new CheckoutIntent(r.IntentId, r.MerchantId, r.MerchantName, r.Mode, r.ReferenceId, r.Status, r.IntentType,
             r.IntervalDays, r.Amount, r.Tax, r.Discount, currencies.Get(r.Currency), r.Email, r.Name, r.IntegrationType,
-            r.SuccessUrl, r.CancelUrl, r.FailUrl, r.CaptureMethod, r.ExpiresAt, r.IntentOrigins ?? r.MerchantOrigins, items);
+            r.SuccessUrl, r.CancelUrl, r.FailUrl, r.CaptureMethod, r.ExpiresAt, string.IsNullOrWhiteSpace(r.IntentOrigins) ? r.MerchantOrigins : r.IntentOrigins, items);
     }
 }

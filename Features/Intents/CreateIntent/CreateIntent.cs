@@ -215,7 +215,7 @@ public sealed class CreateIntent : ICarterModule
                 $"Payment intent created for {Amounts.Format(row.Amount, s.Currencies.Get(row.Currency).Exponent)} {row.Currency}.",
                 Actor.Api, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
             if (row.IntegrationType == "iframe" && row.AllowedOrigins is null
-                && tx.Scalar<string>(MerchantOriginsSql, ("MerchantId", row.MerchantId)) is null)
+                && FrameOrigins.Parse(tx.Scalar<string>(MerchantOriginsSql, ("MerchantId", row.MerchantId))).Count == 0)
                 await IntentLog.WriteAsync(tx, row.Id, "intent.frame_open",
                     "This iframe checkout has no allowed_origins, so any website may frame it and receive its payment events. " +
                     "Send allowed_origins with the intent (or set default origins for the merchant) to allow only your own site.",

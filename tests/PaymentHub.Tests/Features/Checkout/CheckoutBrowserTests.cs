@@ -204,7 +204,7 @@ public sealed class CheckoutBrowserTests(LiveServerFixture server, ChromiumFixtu
 
         var events = JsonNode.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.events)"))!.AsArray();
         Assert.Equal(["payment.started", "error", "error", "payment.failed"], events.Select(e => (string?)e!["event"] ?? "").ToArray());
-        // Seed 001: error events carry type 'error' and a message.
+        // Error events carry type 'error' and a message, as iframe integrations expect.
         foreach (var error in events.Where(e => (string?)e!["event"] == "error"))
         {
             Assert.Equal("error", (string?)error!["type"]);

@@ -4,7 +4,7 @@ using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Features.Checkout;
 
-/// <summary>GET /pay/{token}: the hosted checkout, or a clear page when the intent cannot be paid (SPEC §4).</summary>
+/// <summary>GET /pay/{token}: the hosted checkout, or a clear page when the intent cannot be paid.</summary>
 public sealed class ShowCheckoutTests(PaymentHubFactory app) : IClassFixture<PaymentHubFactory>
 {
     private readonly HttpClient _api = app.Api();

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Footprint of the published single file: its size, cold start to the first /health 200 (on a fresh
+# data folder and on an existing one), resident memory when idle and after a load. Each start is
+# measured RUNS times (default 5); the median is reported.
+# Usage: bash bench/footprint.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-5}
+port=${BENCH_PORT:-5079}
+base=http://127.0.0.1:$port
+out=bench/out/footprint
+rm -rf "$out" && mkdir -p "$out"
+
+command -v wrk >/dev/null 2>&1 || { if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi; }
+
+echo "== publishing the single file (linux-x64, self-contained, ReadyToRun)"
+dotnet publish PaymentHub.csproj -c Release -r linux-x64 -o "$out/app" --nologo -v quiet >/dev/null
+app="$out/app/PaymentHub"
+size=$(stat -c %s "$app")
+others=$(find "$out/app" -type f ! -name PaymentHub ! -name '*.pdb' | wc -l)
+
+now_ms() { date +%s%3N; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# start_ms data-folder → prints milliseconds from exec to the first /health 200, leaves the server running as $pid
+start() {
+  local data=$1 t0 t1
+  t0=$(now_ms)
+  PAYMENTHUB_DATA="$data" PAYMENTHUB_BOOTSTRAP_CLIENT_ID=pk_test_bench PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET=sk_test_bench_secret \
+    Logging__LogLevel__Default=Warning "$app" --urls "$base" >>"$out/server.log" 2>&1 &
+  pid=$!
+  until curl -sf -o /dev/null "$base/health"; do sleep 0.005; done
+  t1=$(now_ms)
+  echo $((t1 - t0))
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
+rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
+
+fresh=(); existing=()
+for i in $(seq 1 "$runs"); do
+  rm -rf "$out/data-$i"
+  fresh+=("$(start "$out/data-$i")"); stop
+  existing+=("$(start "$out/data-$i")"); stop
+done
+
+start "$out/data-idle" >/dev/null
+sleep 10
+idle=$(rss_mb)
+wrk -t2 -c64 -d10s -s bench/create.lua "$base/api/platform/intents" >/dev/null
+id=$(curl -sf -X POST "$base/api/platform/intents" -H "X-Client-ID: pk_test_bench" -H "X-Client-Secret: sk_test_bench_secret" \
+  -H "Content-Type: application/json" \
+  -d '{"amount":80,"currency":"USD","intent_type":"one_time","email":"a@example.com","name":"A","reference_id":"fp-get",
+       "success_url":"https://example.com/s","cancel_url":"https://example.com/c","order_items":[{"name":"P","quantity":1,"price":80}]}' \
+  | sed -n 's/.*"intent_id":"\([^"]*\)".*/\1/p')
+wrk -t2 -c64 -d10s -s bench/get.lua "$base/api/platform/intents/$id" >/dev/null
+loaded=$(rss_mb)
+sleep 5
+settled=$(rss_mb)
+stop
+
+echo
+echo "== footprint (median of $runs starts)"
+printf 'file                  %s MB (%s bytes), %s other files beside it\n' "$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')" "$size" "$others"
+printf 'start, fresh data     %s ms   (runs: %s)\n' "$(printf '%s\n' "${fresh[@]}" | median)" "${fresh[*]}"
+printf 'start, existing data  %s ms   (runs: %s)\n' "$(printf '%s\n' "${existing[@]}" | median)" "${existing[*]}"
+printf 'RSS idle (10 s)       %s MB\n' "$idle"
+printf 'RSS after the bench   %s MB (5 s later: %s MB)\n' "$loaded" "$settled"
