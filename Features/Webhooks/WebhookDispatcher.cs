@@ -149,7 +149,7 @@ public sealed class WebhookDispatcher(
                 foreach (var d in claimed)
                 {
                     sending.AddOrUpdate(d.EndpointId, 1, (_, n) => n + 1);
-                    inFlight.Add(AttemptAsync(d, ct, () =>
+                    inFlight.Add(AttemptAsync(d, () =>
                     {
                         // An endpoint that was at its share can take more now, while earlier outcomes are still being committed.
                         if (sending.AddOrUpdate(d.EndpointId, 0, (_, n) => n - 1) == perEndpoint - 1) Notify();
@@ -225,36 +225,30 @@ public sealed class WebhookDispatcher(
         });
     }
 
-    /// <summary>Sends one delivery claimed elsewhere (a test ping) now, and records it; null only when stopping.</summary>
-    public Task<AttemptResult?> SendNowAsync(ClaimedDelivery d, CancellationToken ct) => AttemptAsync(d, ct, sent: null);
+    /// <summary>Sends one delivery claimed elsewhere (a test ping) now, and records it.</summary>
+    public Task<AttemptResult> SendNowAsync(ClaimedDelivery d) => AttemptAsync(d, sent: null);
 
     /// <summary>
-    /// One attempt: send, then record what came of it; <paramref name="sent"/> runs as soon as the request is over. Null when the
-    /// process is stopping (the lease then runs out and another run sends it).
+    /// One attempt: send, then record what came of it; <paramref name="sent"/> runs as soon as the
+    /// request is over. Stopping the process does not cut it short: its own timeout bounds it, and a
+    /// clean stop records what the endpoint answered instead of sending it again later.
     /// </summary>
-    private async Task<AttemptResult?> AttemptAsync(ClaimedDelivery d, CancellationToken ct, Action? sent)
+    private async Task<AttemptResult> AttemptAsync(ClaimedDelivery d, Action? sent)
     {
         await Task.Yield();
         AttemptResult result;
         try
         {
-            try
-            {
-                result = await sender.SendAsync(d, ct);
-            }
-            finally
-            {
-                sent?.Invoke();
-            }
+            result = await sender.SendAsync(d, CancellationToken.None);
         }
-        catch (Exception ex) when (!ct.IsCancellationRequested)
+        catch (Exception ex)
         {
             logger.LogError(ex, "Webhook delivery {DeliveryId} to endpoint {EndpointId} could not be attempted", d.Id, d.EndpointId);
             result = new AttemptResult(clock.GetUtcNow(), null, TimeSpan.Zero, null, ex.Message, null);
         }
-        catch (OperationCanceledException)
+        finally
         {
-            return null;
+            sent?.Invoke();
         }
         try
         {

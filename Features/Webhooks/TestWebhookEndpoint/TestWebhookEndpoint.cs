@@ -64,7 +64,7 @@ public sealed class TestWebhookEndpoint : ICarterModule
         }, CancellationToken.None);
         if (claimed is null) return EndpointExamples.NotFoundError();
 
-        var result = (await dispatcher.SendNowAsync(claimed, CancellationToken.None))!;
+        var result = await dispatcher.SendNowAsync(claimed);
         return new ApiOk<Response>(new Response(claimed.EventId, endpointId, result.Succeeded, result.StatusCode,
             (long)result.Latency.TotalMilliseconds, result.Excerpt, result.Error));
     }

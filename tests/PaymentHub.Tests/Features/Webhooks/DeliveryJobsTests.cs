@@ -135,6 +135,33 @@ public sealed class DeliveryJobsTests
         }
     }
 
+    [Fact]
+    public async Task Stop_WithAnAttemptInFlight_LetsItFinish_AndRecordsTheAnswer()
+    {
+        var dataPath = PaymentHubFactory.NewDataPath();
+        try
+        {
+            await using var receiver = await WebhookReceiver.StartAsync();
+            receiver.Answer = _ => new WebhookReceiver.Reply(Delay: TimeSpan.FromMilliseconds(700));
+            var app = new JobsOnApp(dataPath, recurringSeconds: 0);
+            var api = app.Api();
+            await Envelopes.AssertOk(await api.PostJson(Hooks.Endpoints, $$"""{ "url": "{{receiver.Url}}" }"""));
+            await api.CancelAsync(await api.CreateIntentIdAsync());
+            await receiver.WaitAsync(r => r.Count == 1);
+
+            await app.DisposeAsync();
+
+            await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataPath, "paymenthub.db")};Pooling=False");
+            Assert.Equal("succeeded", await c.ExecuteScalarAsync<string>("SELECT status FROM webhook_deliveries"));
+            Assert.Equal(200L, await c.ExecuteScalarAsync<long>("SELECT status_code FROM webhook_attempts"));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            PaymentHubFactory.DeleteData(dataPath);
+        }
+    }
+
     /// <summary>A first life without a Hangfire server, on a data folder that outlives it.</summary>
     private sealed class StoppedApp(string dataPath) : PaymentHubFactory(dataPath);
 }
