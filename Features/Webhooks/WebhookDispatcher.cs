@@ -239,7 +239,7 @@ public sealed class WebhookDispatcher(
         AttemptResult result;
         try
         {
-            result = await sender.SendAsync(d, CancellationToken.None);
+            result = await sender.SendAsync(d);
         }
         catch (Exception ex)
         {

@@ -183,8 +183,8 @@ public sealed class DeliveryTests(WebhookApp app) : IClassFixture<WebhookApp>
         var delivered = requests.Where(r => (string)r.Json["intent_id"]! == slow).Select(r => r.Id).ToList();
         Assert.Equal([slowEvents[0], slowEvents[0], slowEvents[0], slowEvents[0], slowEvents[1], slowEvents[2], slowEvents[3]], delivered);
         Assert.Equal([1, 1, 1, 1, 2, 3, 4], requests.Where(r => (string)r.Json["intent_id"]! == slow).Select(r => (int)r.Json["sequence"]!));
-        // The other intent's event did not wait for the slow one.
-        Assert.Equal(other, (string)requests[1].Json["intent_id"]!);
+        // The other intent's event did not wait for the slow one: it went out with the first attempt of the slow intent's first event.
+        Assert.Contains(requests.Take(2), r => (string)r.Json["intent_id"]! == other);
     }
 
     [Fact]
