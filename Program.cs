@@ -7,6 +7,8 @@ using PaymentHub.Features.Gateways;
 using PaymentHub.Features.Intents;
 using PaymentHub.Features.Merchants;
 using PaymentHub.Features.Payments;
+using PaymentHub.Features.Subscriptions;
+using PaymentHub.Features.TestClock;
 using PaymentHub.Features.Webhooks;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
@@ -62,8 +64,10 @@ builder.Services.AddRecurringJob<IdempotencyPurge>(IdempotencyPurge.JobId, "Idem
 
 builder.Services.AddPaymentHubDataProtection(settings);
 builder.Services.AddMerchantsModule();
+builder.Services.AddTestClockModule();
 builder.Services.AddIntentsModule();
 builder.Services.AddPaymentsModule();
+builder.Services.AddSubscriptionsModule(builder.Configuration);
 builder.Services.AddCheckoutModule(builder.Configuration);
 builder.Services.AddGatewaysModule();
 builder.Services.AddWebhooksModule();

@@ -1,6 +1,7 @@
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Gateways.Nmi;
 using PaymentHub.Features.Gateways.Simulator;
+using PaymentHub.Features.TestClock.Contracts;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Gateways;
@@ -8,7 +9,8 @@ namespace PaymentHub.Features.Gateways;
 /// <summary>
 /// Which gateway a merchant's mode uses, decided in one place: test mode is the simulator, always;
 /// live mode is NMI with the merchant's own settings. Both the gateway calls and the checkout's card
-/// form ask here, so they can never disagree.
+/// form ask here, so they can never disagree. The simulator keeps its ledger in the merchant's test
+/// time, so that (for example) a stored card expires by the test clock.
 /// </summary>
 internal sealed class GatewayResolver(
     IGatewaySettingsStore settings,
@@ -16,6 +18,7 @@ internal sealed class GatewayResolver(
     Db db,
     DbWriter writer,
     TimeProvider clock,
+    IMerchantClock clocks,
     ILoggerFactory loggers) : IGatewayResolver, ICheckoutGatewayInfo
 {
     public const string NotConfigured = "Live payments are not configured: set the merchant's NMI security key";
@@ -24,7 +27,7 @@ internal sealed class GatewayResolver(
         await LiveSettingsAsync(merchantId, mode, ct) is { } live
             ? new NmiGateway(new NmiAccount(merchantId, live.SecurityKey!, BaseUrl(live)), httpClients.CreateClient(NmiOptions.HttpClientName),
                 db, writer, clock, loggers.CreateLogger<NmiGateway>())
-            : new SimulatorGateway(merchantId, db, writer, clock, loggers.CreateLogger<SimulatorGateway>());
+            : new SimulatorGateway(merchantId, db, writer, await clocks.ProviderAsync(merchantId, mode, ct), loggers.CreateLogger<SimulatorGateway>());
 
     /// <summary>Nothing to load in test mode; Collect.js in live mode, from the same host as the API (white-label gateways serve their own).</summary>
     async Task<CheckoutGatewayInfo> ICheckoutGatewayInfo.ForAsync(string merchantId, string mode, CancellationToken ct) =>

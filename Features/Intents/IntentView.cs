@@ -52,14 +52,10 @@ public sealed record IntentRow
 
 public sealed record ItemView(string Name, long Quantity, string Price);
 
-/// <summary>A charge attempt as the API shows it in an intent's <c>charges</c> history.</summary>
-public sealed record ChargeView(long Id, string Status, string Amount, string AmountCaptured, string AmountRefunded,
-    string? GatewayTransactionId, string? FailureCode, string? FailureMessage, string? CardBrand, string? CardLast4,
-    string? CardExpiry, string CreatedAt);
-
-/// <summary>The subscription a paid recurring intent started.</summary>
+/// <summary>The subscription a paid recurring intent started (GET /subscriptions/{id} has the whole of it).</summary>
 public sealed record IntentSubscriptionView(string SubscriptionId, string Status, string Amount, long IntervalDays,
-    string NextChargeAt, long FailedAttempts, string CreatedAt, string? CancelledAt);
+    string? NextChargeAt, long FailedAttempts, string CreatedAt, string? CancelledAt, string CurrentPeriodEnd, bool CancelAtPeriodEnd,
+    string? CancellationReason);
 
 /// <summary>The intent as every intents endpoint returns it.</summary>
 public sealed record IntentView(
@@ -111,7 +107,7 @@ public static class IntentQueries
         return rows.Select(r =>
         {
             var exponent = currencies.Get(r.Currency).Exponent;
-            return View(r, items[r.Id].ToList(), charges[r.Id].Select(ch => ChargeViewOf(ch, exponent)).ToList(),
+            return View(r, items[r.Id].ToList(), charges[r.Id].Select(ch => ChargeView.Of(ch, exponent)).ToList(),
                 subscriptions.GetValueOrDefault(r.Id) is { } sub ? SubscriptionViewOf(sub, exponent) : null, currencies, publicBase);
         }).ToList();
     }
@@ -124,18 +120,15 @@ public static class IntentQueries
         if (row is null) return null;
         var exponent = currencies.Get(row.Currency).Exponent;
         var items = IntentItems.ForIntent(s, row.Id);
-        var charges = ChargeReads.ForIntent(s, row.Id).Select(c => ChargeViewOf(c, exponent)).ToList();
+        var charges = ChargeReads.ForIntent(s, row.Id).Select(c => ChargeView.Of(c, exponent)).ToList();
         var subscription = SubscriptionReads.ForIntent(s, row.Id) is { } sub ? SubscriptionViewOf(sub, exponent) : null;
         return View(row, items, charges, subscription, currencies, publicBase);
     }
 
-    public static ChargeView ChargeViewOf(ChargeRow c, int exponent) => new(
-        c.Id, c.Status, Amounts.Format(c.Amount, exponent), Amounts.Format(c.CapturedAmount, exponent), Amounts.Format(c.RefundedAmount, exponent),
-        c.GatewayTransactionId, c.FailureCode, c.FailureMessage, c.CardBrand, c.CardLast4, c.CardExpiry, Formats.Timestamp(c.CreatedAt));
-
     public static IntentSubscriptionView SubscriptionViewOf(SubscriptionRow s, int exponent) => new(
-        s.Id, s.Status, Amounts.Format(s.Amount, exponent), s.IntervalDays, Formats.Timestamp(s.NextChargeAt), s.FailedAttempts,
-        Formats.Timestamp(s.CreatedAt), Formats.Timestamp(s.CancelledAt));
+        s.Id, s.Status, Amounts.Format(s.Amount, exponent), s.IntervalDays, Formats.Timestamp(s.UpcomingChargeAt), s.FailedAttempts,
+        Formats.Timestamp(s.CreatedAt), Formats.Timestamp(s.CancelledAt), Formats.Timestamp(s.CurrentPeriodEnd), s.CancelAtPeriodEnd,
+        s.CancellationReason);
 
     public static IntentView View(IntentRow r, IReadOnlyList<IntentItemRow> items, IReadOnlyList<ChargeView> charges,
         IntentSubscriptionView? subscription, Currencies currencies, string publicBase)

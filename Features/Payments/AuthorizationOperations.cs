@@ -64,11 +64,12 @@ internal static class AuthorizationOperations
         return await LoadAsync(tx, id);
     }
 
-    /// <summary>Attempts whose outcome was never recorded or whose answer was lost, untouched for <paramref name="cutoff"/>.</summary>
+    /// <summary>Attempts whose outcome was never recorded or whose answer was lost, untouched since <paramref name="cutoff"/> (real time; test-mode rows add their merchant's clock offset).</summary>
     public static async Task<List<Row>> OpenAsync(SqliteConnection c, long cutoff, int batch, CancellationToken ct) =>
         (await c.QueryAsync<Row>(new CommandDefinition(SelectSql + """
 
-             WHERE o.status IN ('pending', 'unknown') AND o.updated_at <= @Cutoff
+             LEFT JOIN test_clocks t ON o.mode = 'test' AND t.merchant_id = o.merchant_id
+             WHERE o.status IN ('pending', 'unknown') AND o.updated_at <= @Cutoff + COALESCE(t.offset_ms, 0)
              ORDER BY o.updated_at, o.id LIMIT @Batch
              """, new { Cutoff = cutoff, Batch = batch }, cancellationToken: ct))).ToList();
 

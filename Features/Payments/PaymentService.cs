@@ -4,6 +4,7 @@ using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments.Contracts;
 using PaymentHub.Features.Subscriptions.Contracts;
+using PaymentHub.Features.TestClock.Contracts;
 using PaymentHub.Features.Webhooks.Contracts;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Money;
@@ -28,9 +29,10 @@ public abstract record PayResult
 /// row, webhook event) in a second unit of work. A gateway call inside a transaction would hold
 /// SQLite's single writer for as long as the network takes; and a crash in between leaves a pending
 /// attempt that <see cref="SettleAsync"/> resolves by asking the gateway, never by repeating it.
+/// Every time it records is the merchant's time for the intent's mode (<see cref="IMerchantClock"/>).
 /// </summary>
 public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gateways, GatewayCalls calls, Currencies currencies, TimeProvider clock,
-    ILogger<PaymentService> logger) : IAuthorizationVoider
+    IMerchantClock clocks, IRenewalOutcomes renewals, ILogger<PaymentService> logger) : IAuthorizationVoider
 {
     public const int MaxAttempts = 5;
 
@@ -42,17 +44,12 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
         VALUES (@IntentId, @MerchantId, @Mode, @Kind, 'pending', @Amount, @Currency, @OrderId, @Gateway, @InitiatedBy, @Now, @Now)
         RETURNING id
         """;
-    private const string ApprovedSql = """
-        UPDATE charges SET status = @Status, captured_amount = @Captured, gateway_transaction_id = @TransactionId,
-            card_brand = @CardBrand, card_last4 = @CardLast4, card_expiry = @CardExpiry, vault_id = @VaultId, updated_at = @Now
-        WHERE id = @ChargeId AND status IN ('pending', 'unknown')
+    private const string OpenChargesSql = """
+        SELECT c.id, c.intent_id, c.order_id, c.merchant_id, c.mode, c.kind, c.created_at
+        FROM charges c LEFT JOIN test_clocks t ON c.mode = 'test' AND t.merchant_id = c.merchant_id
+        WHERE c.status IN ('pending', 'unknown') AND c.updated_at <= @Cutoff + COALESCE(t.offset_ms, 0)
+        ORDER BY c.id LIMIT @Batch
         """;
-    private const string FailedSql = """
-        UPDATE charges SET status = 'failed', gateway_transaction_id = @TransactionId, failure_code = @Code, failure_message = @Message,
-            decline_type = @DeclineType, card_brand = @CardBrand, card_last4 = @CardLast4, card_expiry = @CardExpiry, updated_at = @Now
-        WHERE id = @ChargeId AND status IN ('pending', 'unknown')
-        """;
-    private const string UnknownSql = "UPDATE charges SET status = 'unknown', updated_at = @Now WHERE id = @ChargeId AND status = 'pending'";
 
     /// <summary>The customer pays an intent on the hosted checkout.</summary>
     public async Task<PayResult> PayAsync(string intentId, PaymentSource source, GatewayCustomer customer, CancellationToken ct)
@@ -63,9 +60,9 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
         var gateway = await gateways.ForAsync(snapshot.MerchantId, snapshot.Mode, ct);
 
         var manual = snapshot.CaptureMethod == "manual";
+        var now = await clocks.NowAsync(snapshot.MerchantId, snapshot.Mode, ct);
         var start = await writer.WriteAsync<object>(async tx =>
         {
-            var now = clock.GetUtcNow();
             var intent = await IntentState.LoadAsync(tx, intentId);
             if (intent is null) return new PayResult.NotPayable("not_found");
             if (intent.Status != IntentStatus.RequiresPayment) return new PayResult.NotPayable(intent.Status);
@@ -97,15 +94,16 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
 
         var result = await calls.SendAsync(gateway, GatewayLookup.Charge(attempt.OrderId),
             deadline => manual ? gateway.AuthorizeAsync(payment, deadline) : gateway.SaleAsync(payment, deadline));
-        return await RecordAsync(attempt.ChargeId, attempt.Intent.Id, manual, result);
+        return await RecordAsync(attempt.ChargeId, attempt.Intent.Id, manual, result, await clocks.NowAsync(snapshot.MerchantId, snapshot.Mode, CancellationToken.None));
     }
 
     /// <summary>Voids the authorization of a requires_capture intent at the gateway, then cancels the intent.</summary>
     public async Task<VoidResult> VoidAsync(string intentId, string actor, string message, CancellationToken ct)
     {
+        if (await ReadAsync(intentId) is not { } snapshot) return VoidResult.Refused("This payment intent is no longer waiting for capture.");
+        var now = await clocks.NowAsync(snapshot.MerchantId, snapshot.Mode, ct);
         var operation = await writer.WriteAsync(async tx =>
         {
-            var now = clock.GetUtcNow();
             if (!await IntentState.MoveAsync(tx, intentId, IntentStatus.RequiresCapture, IntentStatus.Processing, now)) return null;
             await IntentLog.WriteAsync(tx, intentId, "void.requested", "Releasing the authorization at the gateway.", actor, now);
             var authorization = await tx.Connection.QuerySingleAsync<ChargeRow>(
@@ -117,7 +115,8 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
 
         var gateway = await gateways.ForAsync(operation.MerchantId, operation.Mode, ct);
         var result = await calls.SendAsync(gateway, operation.Lookup(), deadline => gateway.VoidAsync(operation.AuthorizationId!, deadline));
-        var settled = await writer.WriteAsync(tx => AuthorizationOperations.RecordAsync(tx, operation.Id, result, currencies, clock.GetUtcNow()),
+        var recordedAt = await clocks.NowAsync(operation.MerchantId, operation.Mode, CancellationToken.None);
+        var settled = await writer.WriteAsync(tx => AuthorizationOperations.RecordAsync(tx, operation.Id, result, currencies, recordedAt),
             CancellationToken.None);
         return settled.Status switch
         {
@@ -136,23 +135,21 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
     /// acted on. A charge, capture or void the gateway still has no record of after
     /// <see cref="NotReceivedAfter"/> never reached it, and fails without money having moved; a refund
     /// in that case is left for the merchant to check (<see cref="Refunds.MarkUnconfirmedAsync"/>).
-    /// Returns how many were settled.
+    /// A renewal's charge is handed to the subscriptions (<see cref="IRenewalOutcomes"/>), which move the
+    /// subscription on exactly as an answer at once would have. Ages are measured on each row's own
+    /// merchant clock, since test-mode rows carry test-clock times. Returns how many were settled.
     /// </summary>
     public async Task<int> SettleAsync(TimeSpan olderThan, int batch, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var cutoff = (now - olderThan).ToUnixTimeMilliseconds();
+        // The real time: how long a request may still be waiting for its answer is elapsed time (each row's offset is added in SQL).
+        var cutoff = (clock.GetUtcNow() - olderThan).ToUnixTimeMilliseconds();
         List<(long Id, string IntentId, string OrderId, string MerchantId, string Mode, string Kind, long CreatedAt)> charges;
         List<Refunds.Row> refunds;
         List<AuthorizationOperations.Row> operations;
         await using (var c = await db.OpenReadAsync(ct))
         {
             charges = (await c.QueryAsync<(long, string, string, string, string, string, long)>(new CommandDefinition(
-                """
-                SELECT id, intent_id, order_id, merchant_id, mode, kind, created_at FROM charges
-                WHERE status IN ('pending', 'unknown') AND kind <> 'renewal' AND updated_at <= @Cutoff
-                ORDER BY id LIMIT @Batch
-                """, new { Cutoff = cutoff, Batch = batch }, cancellationToken: ct))).ToList();
+                OpenChargesSql, new { Cutoff = cutoff, Batch = batch }, cancellationToken: ct))).ToList();
             refunds = await Refunds.OpenAsync(c, cutoff, batch, ct);
             operations = await AuthorizationOperations.OpenAsync(c, cutoff, batch, ct);
         }
@@ -161,34 +158,38 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
         foreach (var charge in charges)
         {
             ct.ThrowIfCancellationRequested();
-            var result = await AskAsync(charge.MerchantId, charge.Mode, GatewayLookup.Charge(charge.OrderId), charge.CreatedAt, now,
-                "The payment did not reach the bank. No money was taken; please try again.", ct);
+            var renewal = charge.Kind == "renewal";
+            var result = await AskAsync(charge.MerchantId, charge.Mode, GatewayLookup.Charge(charge.OrderId), charge.CreatedAt,
+                renewal ? "The renewal charge did not reach the bank. No money was taken." : "The payment did not reach the bank. No money was taken; please try again.", ct);
             if (result is null) continue;
-            await RecordAsync(charge.Id, charge.IntentId, charge.Kind == "authorization", result);
+            if (renewal) await renewals.RecordAsync(charge.Id, charge.MerchantId, charge.Mode, result, ct);
+            else await RecordAsync(charge.Id, charge.IntentId, charge.Kind == "authorization", result, await clocks.NowAsync(charge.MerchantId, charge.Mode, ct));
             settled++;
         }
         foreach (var refund in refunds)
         {
             ct.ThrowIfCancellationRequested();
-            var result = await AskAsync(refund.MerchantId, refund.Mode, refund.Lookup(), refund.CreatedAt, now,
+            var result = await AskAsync(refund.MerchantId, refund.Mode, refund.Lookup(), refund.CreatedAt,
                 "The refund is not on record at the gateway.", ct);
             if (result is null) continue;
+            var at = await clocks.NowAsync(refund.MerchantId, refund.Mode, ct);
             if (result.DeclineCode == "not_received")
             {
-                await writer.WriteAsync(async tx => { await Refunds.MarkUnconfirmedAsync(tx, refund, currencies, clock.GetUtcNow()); return 0; },
+                await writer.WriteAsync(async tx => { await Refunds.MarkUnconfirmedAsync(tx, refund, currencies, at); return 0; },
                     CancellationToken.None);
                 continue;
             }
-            await writer.WriteAsync(tx => Refunds.RecordAsync(tx, refund.Id, result, currencies, clock.GetUtcNow()), CancellationToken.None);
+            await writer.WriteAsync(tx => Refunds.RecordAsync(tx, refund.Id, result, currencies, at), CancellationToken.None);
             settled++;
         }
         foreach (var operation in operations)
         {
             ct.ThrowIfCancellationRequested();
-            var result = await AskAsync(operation.MerchantId, operation.Mode, operation.Lookup(), operation.CreatedAt, now,
+            var result = await AskAsync(operation.MerchantId, operation.Mode, operation.Lookup(), operation.CreatedAt,
                 $"The {operation.Kind} did not reach the gateway; the authorization is unchanged.", ct);
             if (result is null) continue;
-            await writer.WriteAsync(tx => AuthorizationOperations.RecordAsync(tx, operation.Id, result, currencies, clock.GetUtcNow()), CancellationToken.None);
+            var at = await clocks.NowAsync(operation.MerchantId, operation.Mode, ct);
+            await writer.WriteAsync(tx => AuthorizationOperations.RecordAsync(tx, operation.Id, result, currencies, at), CancellationToken.None);
             settled++;
         }
         return settled;
@@ -198,7 +199,7 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
     /// The settled outcome of one operation, or null while it can't be known yet. The gateway having
     /// no record of it is an answer only once the request can no longer be on its way.
     /// </summary>
-    private async Task<GatewayResult?> AskAsync(string merchantId, string mode, GatewayLookup lookup, long createdAt, DateTimeOffset now,
+    private async Task<GatewayResult?> AskAsync(string merchantId, string mode, GatewayLookup lookup, long createdAt,
         string neverReceived, CancellationToken ct)
     {
         IGateway gateway;
@@ -213,15 +214,15 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
             return null;
         }
         var result = await calls.QueryAsync(gateway, lookup);
+        var now = await clocks.NowAsync(merchantId, mode, ct);
         if (result is { Outcome: GatewayOutcome.Error, DeclineCode: "not_found" } && now - DateTimeOffset.FromUnixTimeMilliseconds(createdAt) >= NotReceivedAfter)
             return new GatewayResult(GatewayOutcome.Error, DeclineCode: "not_received", Message: neverReceived);
         return result.Outcome is GatewayOutcome.Unknown or GatewayOutcome.Error ? null : result;
     }
 
-    private Task<PayResult> RecordAsync(long chargeId, string intentId, bool manual, GatewayResult result) =>
+    private Task<PayResult> RecordAsync(long chargeId, string intentId, bool manual, GatewayResult result, DateTimeOffset now) =>
         writer.WriteAsync<PayResult>(async tx =>
         {
-            var now = clock.GetUtcNow();
             var intent = (await IntentState.LoadAsync(tx, intentId))!;
             var currency = currencies.Get(intent.Currency);
             var money = $"{currency.Code} {Amounts.Format(intent.Amount, currency.Exponent)}";
@@ -231,12 +232,7 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
             {
                 case GatewayOutcome.Approved:
                 {
-                    var changed = await tx.Connection.ExecuteAsync(ApprovedSql, new
-                    {
-                        ChargeId = chargeId, Status = manual ? "authorized" : "success", Captured = manual ? 0 : intent.Amount,
-                        result.TransactionId, result.CardBrand, result.CardLast4, result.CardExpiry, result.VaultId, Now = now.ToUnixTimeMilliseconds(),
-                    }, tx.Transaction);
-                    if (changed == 0) return AlreadySettled(intent);
+                    if (!ChargeRecords.Approved(tx, chargeId, manual ? "authorized" : "success", manual ? 0 : null, result, now)) return AlreadySettled(intent);
                     if (manual)
                     {
                         await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, IntentStatus.RequiresCapture, now);
@@ -248,21 +244,14 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
                     return new PayResult.Paid(chargeId, IntentStatus.Succeeded);
                 }
                 case GatewayOutcome.Unknown:
-                    if (await tx.Connection.ExecuteAsync(UnknownSql, new { ChargeId = chargeId, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction) == 0)
-                        return AlreadySettled(intent);
+                    if (!ChargeRecords.Unknown(tx, chargeId, now)) return AlreadySettled(intent);
                     await IntentLog.WriteAsync(tx, intentId, "charge.unknown",
                         "The gateway's answer was lost; the payment is being confirmed with the gateway and will not be retried blindly.", Actor.System, now);
                     return new PayResult.Pending(chargeId);
                 default:
                 {
                     var message = CustomerMessage(result);
-                    var changed = await tx.Connection.ExecuteAsync(FailedSql, new
-                    {
-                        ChargeId = chargeId, result.TransactionId, Code = result.DeclineCode ?? result.Outcome.ToString().ToLowerInvariant(),
-                        Message = message, DeclineType = result.Outcome switch { GatewayOutcome.HardDecline => "hard", GatewayOutcome.SoftDecline => "soft", _ => "error" },
-                        result.CardBrand, result.CardLast4, result.CardExpiry, Now = now.ToUnixTimeMilliseconds(),
-                    }, tx.Transaction);
-                    if (changed == 0) return AlreadySettled(intent);
+                    if (!ChargeRecords.Failed(tx, chargeId, result, message, now)) return AlreadySettled(intent);
                     var failed = await tx.Connection.ExecuteScalarAsync<long>(CountFailedSql, new { IntentId = intentId }, tx.Transaction);
                     var final = failed >= MaxAttempts;
                     await IntentState.MoveAsync(tx, intentId, IntentStatus.Processing, final ? IntentStatus.Failed : IntentStatus.RequiresPayment, now);
@@ -284,6 +273,8 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
     /// <summary>Another settler recorded this charge's outcome first: nothing more to write.</summary>
     private static PayResult AlreadySettled(IntentSnapshot intent) => new PayResult.NotPayable(intent.Status);
 
+    private const string LinkSubscriptionSql = "UPDATE charges SET subscription_id = @SubscriptionId WHERE id = @ChargeId";
+
     /// <summary>The intent is paid: log, <c>payment.succeeded</c>, and for a recurring intent its subscription.</summary>
     internal static async Task SucceedAsync(DbTx tx, IntentSnapshot intent, long chargeId, string logMessage,
         string? vaultId, string? transactionId, GatewayResult card, DateTimeOffset now)
@@ -299,11 +290,15 @@ public sealed class PaymentService(Db db, DbWriter writer, IGatewayResolver gate
         if (vaultId is null)
         {
             await IntentLog.WriteAsync(tx, intent.Id, "subscription.not_created",
-                "The gateway did not store the card, so no subscription could be started.", Actor.System, now);
+                "The gateway did not report a stored card for this payment, so no subscription was started: the customer is not billed again. " +
+                "Ask them to subscribe again with a new recurring intent.", Actor.System, now);
             return;
         }
-        await SubscriptionStarter.StartAsync(tx, intent,
+        var subscriptionId = await SubscriptionStarter.StartAsync(tx, intent,
             new StoredCard(vaultId, transactionId, card.CardBrand, card.CardLast4, card.CardExpiry), now);
+        // The first payment belongs to the subscription, as its renewals will.
+        if (subscriptionId is not null)
+            tx.Execute(LinkSubscriptionSql, ("SubscriptionId", subscriptionId), ("ChargeId", chargeId));
     }
 
     /// <summary>What the customer may be told: the gateway's words for a decline, a generic line for errors.</summary>

@@ -45,13 +45,15 @@ internal static class Refunds
     private const string ReleaseSql = "UPDATE charges SET refunded_amount = refunded_amount - @Amount, updated_at = @Now WHERE id = @ChargeId";
 
     /// <summary>
-    /// Refunds whose outcome was never recorded or whose answer was lost, untouched for <paramref name="cutoff"/>.
+    /// Refunds whose outcome was never recorded or whose answer was lost, untouched since <paramref name="cutoff"/> (real time; a
+    /// test-mode refund's own times are on its merchant's test clock, whose offset is added).
     /// Refunds from before refunds had an order id can't be looked up and are left to a person.
     /// </summary>
     public static async Task<List<Row>> OpenAsync(SqliteConnection c, long cutoff, int batch, CancellationToken ct) =>
         (await c.QueryAsync<Row>(new CommandDefinition(SelectSql + """
 
-             WHERE r.status IN ('pending', 'unknown') AND r.order_id IS NOT NULL AND r.updated_at <= @Cutoff
+             LEFT JOIN test_clocks t ON r.mode = 'test' AND t.merchant_id = r.merchant_id
+             WHERE r.status IN ('pending', 'unknown') AND r.order_id IS NOT NULL AND r.updated_at <= @Cutoff + COALESCE(t.offset_ms, 0)
              ORDER BY r.updated_at, r.id LIMIT @Batch
              """, new { Cutoff = cutoff, Batch = batch }, cancellationToken: ct))).ToList();
 

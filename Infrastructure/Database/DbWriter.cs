@@ -5,8 +5,8 @@ namespace PaymentHub.Infrastructure.Database;
 
 /// <summary>
 /// The connection and transaction a unit of write work runs in. Use Dapper on <see cref="Connection"/>
-/// with <see cref="Transaction"/>, or, on the hottest paths, <see cref="Execute"/> and
-/// <see cref="Scalar{T}"/>, which keep their prepared statements on the writer's connection.
+/// with <see cref="Transaction"/>, or, on the hottest paths, <see cref="Execute"/>, <see cref="Scalar{T}"/>
+/// and <see cref="SingleOrDefault{T}"/>, which keep their prepared statements on the writer's connection.
 /// Each run of a unit gets its own <see cref="DbTx"/>, so what it asks for after the commit
 /// (<see cref="AfterCommit"/>) belongs to that run alone.
 /// </summary>
@@ -14,10 +14,20 @@ public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transac
 {
     private List<CommitSignal>? _signals;
 
+    /// <summary>
+    /// The writer's clock when this run of the unit began: the real time, never a merchant's test
+    /// clock. For rows that schedule work by the wall clock (a webhook delivery is due at once,
+    /// whatever time the event it carries says).
+    /// </summary>
+    public DateTimeOffset Now { get; init; }
+
     public int Execute(string sql, params (string Name, object? Value)[] args) => Prepared.Get(sql, args, Transaction).ExecuteNonQuery();
 
     public T? Scalar<T>(string sql, params (string Name, object? Value)[] args) =>
         Prepared.Get(sql, args, Transaction).ExecuteScalar() is { } value and not DBNull ? (T)value : default;
+
+    /// <summary>The first row mapped to <typeparamref name="T"/> (as Dapper maps it), or default.</summary>
+    public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args) => Prepared.SingleOrDefault<T>(sql, args, Transaction);
 
     /// <summary>
     /// Raises <paramref name="signal"/> once this unit's transaction has committed: the callbacks
@@ -37,10 +47,39 @@ public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transac
 /// <summary>Something a unit of work can ask to be told after its commit, e.g. "webhook deliveries were created".</summary>
 public sealed record CommitSignal(string Name);
 
-/// <summary>Prepared statements of one connection, by SQL text, parameters bound by position.</summary>
+/// <summary>
+/// Prepared statements of one connection, by SQL text, parameters bound by position; rows are mapped
+/// with Dapper's row parser, built once per SQL text (a SQL text always yields the same columns, and
+/// Dapper would otherwise read every column's name and type on each call to find its cached parser).
+/// </summary>
 public sealed class PreparedStatements(SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Delegate> _parsers = new(StringComparer.Ordinal);
+
+    public T? SingleOrDefault<T>(string sql, (string Name, object? Value)[] args, SqliteTransaction? transaction)
+    {
+        using var reader = Get(sql, args, transaction).ExecuteReader();
+        return reader.Read() ? Parser<T>(sql, reader)(reader) : default;
+    }
+
+    public List<T> List<T>(string sql, (string Name, object? Value)[] args, SqliteTransaction? transaction)
+    {
+        using var reader = Get(sql, args, transaction).ExecuteReader();
+        var rows = new List<T>();
+        if (!reader.Read()) return rows;
+        var parse = Parser<T>(sql, reader);
+        do rows.Add(parse(reader)); while (reader.Read());
+        return rows;
+    }
+
+    private Func<System.Data.Common.DbDataReader, T> Parser<T>(string sql, SqliteDataReader reader)
+    {
+        if (_parsers.TryGetValue(sql, out var known) && known is Func<System.Data.Common.DbDataReader, T> parser) return parser;
+        parser = Dapper.SqlMapper.GetRowParser<T>(reader);
+        _parsers[sql] = parser;
+        return parser;
+    }
 
     internal SqliteCommand Get(string sql, (string Name, object? Value)[] args, SqliteTransaction? transaction)
     {
@@ -69,6 +108,7 @@ public sealed class PreparedStatements(SqliteConnection connection) : IDisposabl
     {
         foreach (var command in _commands.Values) command.Dispose();
         _commands.Clear();
+        _parsers.Clear();
     }
 }
 
@@ -87,16 +127,18 @@ public sealed class DbWriter : IAsyncDisposable
 
     private readonly Db _db;
     private readonly ILogger<DbWriter> _logger;
+    private readonly TimeProvider _clock;
     private readonly Lock _subscriptionsGate = new();
     private Dictionary<CommitSignal, Action[]> _subscriptions = [];
     private readonly Channel<IWorkItem> _queue = Channel.CreateUnbounded<IWorkItem>(
         new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
-    public DbWriter(Db db, ILogger<DbWriter> logger)
+    public DbWriter(Db db, ILogger<DbWriter> logger, TimeProvider? clock = null)
     {
         _db = db;
         _logger = logger;
+        _clock = clock ?? TimeProvider.System;
         // A thread of its own: the writer is the one serial step of every write, so it must not
         // queue behind request work on the thread pool.
         _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -202,7 +244,7 @@ public sealed class DbWriter : IAsyncDisposable
         var units = new DbTx[group.Count];
         for (var i = 0; i < group.Count; i++)
         {
-            units[i] = new DbTx(connection, transaction, prepared);
+            units[i] = new DbTx(connection, transaction, prepared) { Now = _clock.GetUtcNow() };
             try
             {
                 group[i].RunAsync(units[i]).GetAwaiter().GetResult();
@@ -223,7 +265,7 @@ public sealed class DbWriter : IAsyncDisposable
     private void RunAlone(SqliteConnection connection, PreparedStatements prepared, IWorkItem item)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
-        var unit = new DbTx(connection, transaction, prepared);
+        var unit = new DbTx(connection, transaction, prepared) { Now = _clock.GetUtcNow() };
         try
         {
             item.RunAsync(unit).GetAwaiter().GetResult();

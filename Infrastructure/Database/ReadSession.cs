@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace PaymentHub.Infrastructure.Database;
@@ -6,17 +5,15 @@ namespace PaymentHub.Infrastructure.Database;
 /// <summary>
 /// An open read connection that keeps its prepared statements, for the hottest queries (API key
 /// checks, GET of one object). Preparing a statement costs several times more than running it,
-/// and Dapper prepares anew on every call; a session prepares each SQL text once. Rows are mapped
-/// with Dapper's row parser. Sessions are pooled by <see cref="ReadSessions"/>; never write through one.
+/// and Dapper prepares anew on every call; a session prepares each SQL text once and keeps each
+/// one's row parser (<see cref="PreparedStatements"/>). Sessions are pooled by
+/// <see cref="ReadSessions"/>; never write through one.
 /// </summary>
 public sealed class ReadSession : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly PreparedStatements _statements;
     private readonly ReadSessions _owner;
-    // A SQL text always yields the same columns, so its row parser is built once (Dapper would
-    // otherwise read every column's name and type on each call to find its cached parser).
-    private readonly Dictionary<string, Delegate> _parsers = new(StringComparer.Ordinal);
 
     internal ReadSession(SqliteConnection connection, ReadSessions owner)
     {
@@ -26,29 +23,9 @@ public sealed class ReadSession : IDisposable
     }
 
     /// <summary>The first row mapped to <typeparamref name="T"/>, or default.</summary>
-    public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args)
-    {
-        using var reader = _statements.Get(sql, args, transaction: null).ExecuteReader();
-        return reader.Read() ? Parser<T>(sql, reader)(reader) : default;
-    }
+    public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args) => _statements.SingleOrDefault<T>(sql, args, transaction: null);
 
-    public List<T> List<T>(string sql, params (string Name, object? Value)[] args)
-    {
-        using var reader = _statements.Get(sql, args, transaction: null).ExecuteReader();
-        var rows = new List<T>();
-        if (!reader.Read()) return rows;
-        var parse = Parser<T>(sql, reader);
-        do rows.Add(parse(reader)); while (reader.Read());
-        return rows;
-    }
-
-    private Func<System.Data.Common.DbDataReader, T> Parser<T>(string sql, SqliteDataReader reader)
-    {
-        if (_parsers.TryGetValue(sql, out var known) && known is Func<System.Data.Common.DbDataReader, T> parser) return parser;
-        parser = reader.GetRowParser<T>();
-        _parsers[sql] = parser;
-        return parser;
-    }
+    public List<T> List<T>(string sql, params (string Name, object? Value)[] args) => _statements.List<T>(sql, args, transaction: null);
 
     /// <summary>Returns the session to its pool.</summary>
     public void Dispose() => _owner.Return(this);

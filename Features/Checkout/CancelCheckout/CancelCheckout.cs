@@ -1,6 +1,7 @@
 using Carter;
 using PaymentHub.Features.Checkout;
 using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Features.TestClock.Contracts;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Money;
 
@@ -15,23 +16,24 @@ public sealed class CancelCheckout : ICarterModule
     private const string Message = "Payment cancelled by the customer.";
 
     public static async Task<IResult> Handle(string token, IFormCollection form, Db db, DbWriter writer, Currencies currencies,
-        TimeProvider clock, HttpContext http, CancellationToken ct)
+        IMerchantClock clock, HttpContext http, CancellationToken ct)
     {
         var intent = await CheckoutFlow.Load(db, currencies, token, ct);
         if (intent is null) return CheckoutFlow.NotFound();
-        if (intent.Status == IntentStatus.RequiresPayment && !intent.IsExpiredAt(clock.GetUtcNow()))
+        var now = await clock.NowAsync(intent.MerchantId, intent.Mode, ct);
+        if (intent.Status == IntentStatus.RequiresPayment && !intent.IsExpiredAt(now))
         {
             await writer.WriteAsync(async tx =>
             {
                 var snapshot = await IntentState.LoadAsync(tx, intent.IntentId);
                 return snapshot is not null
-                    && await IntentCancellation.CancelAsync(tx, snapshot, IntentStatus.RequiresPayment, Actor.Customer, Message, clock.GetUtcNow());
+                    && await IntentCancellation.CancelAsync(tx, snapshot, IntentStatus.RequiresPayment, Actor.Customer, Message, now);
             }, CancellationToken.None);
             intent = await CheckoutFlow.Load(db, currencies, token, ct) ?? intent;
         }
 
         if (intent.Status == IntentStatus.Cancelled && intent.IntegrationType == "url" && intent.CancelUrl is not null)
             return Results.Redirect(Redirects.WithIntent(intent.CancelUrl, intent)!);
-        return CheckoutFlow.Closed(intent, clock.GetUtcNow())?.Invoke(http) ?? CheckoutFlow.NotFound();
+        return CheckoutFlow.Closed(intent, now)?.Invoke(http) ?? CheckoutFlow.NotFound();
     }
 }

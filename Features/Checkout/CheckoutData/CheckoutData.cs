@@ -2,6 +2,7 @@ using Carter;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Features.TestClock.Contracts;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
@@ -37,7 +38,7 @@ public sealed class CheckoutData : ICarterModule
         string? RecurringTerms, string IntegrationType, string CaptureMethod, bool Livemode, string ExpiresAt,
         string Gateway, string? TokenizationKey, string? CollectJsUrl, string PaymentUrl);
 
-    public static async Task<Results<ApiOk<Response>, ApiError>> Handle(string token, Db db, Currencies currencies, TimeProvider clock,
+    public static async Task<Results<ApiOk<Response>, ApiError>> Handle(string token, Db db, Currencies currencies, IMerchantClock clock,
         ICheckoutGatewayInfo gateways, Settings settings, HttpContext http, CancellationToken ct)
     {
         var intent = await CheckoutFlow.Load(db, currencies, token, ct);
@@ -50,7 +51,7 @@ public sealed class CheckoutData : ICarterModule
                 "This merchant cannot take card payments right now: its live gateway is not configured.");
         var c = intent.Currency;
         string Money(long minor) => Amounts.Format(minor, c.Exponent);
-        var payable = intent.Status == IntentStatus.RequiresPayment && !intent.IsExpiredAt(clock.GetUtcNow());
+        var payable = intent.Status == IntentStatus.RequiresPayment && !intent.IsExpiredAt(await clock.NowAsync(intent.MerchantId, intent.Mode, ct));
         return new ApiOk<Response>(new Response(
             intent.IntentId, intent.ReferenceId,
             intent.Status == IntentStatus.RequiresPayment && !payable ? IntentStatus.Expired : intent.Status,

@@ -2,6 +2,7 @@ using Carter;
 using Microsoft.AspNetCore.Antiforgery;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Features.TestClock.Contracts;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Money;
 
@@ -13,14 +14,14 @@ public sealed class ShowCheckout : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapGet("/pay/{token}", Handle).ExcludeFromDescription();
 
-    public sealed record Services(Db Db, Currencies Currencies, TimeProvider Clock, ICheckoutGatewayInfo Gateways, IAntiforgery Antiforgery);
+    public sealed record Services(Db Db, Currencies Currencies, IMerchantClock Clock, ICheckoutGatewayInfo Gateways, IAntiforgery Antiforgery);
 
     public static async Task<IResult> Handle(string token, [AsParameters] Services s, HttpContext http, CancellationToken ct)
     {
         var intent = await CheckoutFlow.Load(s.Db, s.Currencies, token, ct);
         if (intent is null) return CheckoutFlow.NotFound();
 
-        if (CheckoutFlow.Closed(intent, s.Clock.GetUtcNow()) is { } closed) return closed(http);
+        if (CheckoutFlow.Closed(intent, await s.Clock.NowAsync(intent.MerchantId, intent.Mode, ct)) is { } closed) return closed(http);
         var gateway = await CheckoutFlow.GatewayAsync(s.Gateways, intent, ct);
         if (gateway is null) return CheckoutFlow.Unavailable(http, intent);
         return CheckoutPage.Form(http, s.Antiforgery, intent, gateway,

@@ -3,6 +3,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Antiforgery;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Payments;
+using PaymentHub.Features.TestClock.Contracts;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Money;
 
@@ -74,14 +75,14 @@ public sealed class SubmitPayment : ICarterModule
         }
     }
 
-    public sealed record Services(Db Db, Currencies Currencies, TimeProvider Clock, ICheckoutGatewayInfo Gateways,
+    public sealed record Services(Db Db, Currencies Currencies, IMerchantClock Clock, ICheckoutGatewayInfo Gateways,
         IAntiforgery Antiforgery, IValidator<Request> Validator, PaymentService Payments);
 
     public static async Task<IResult> Handle(string token, IFormCollection form, [AsParameters] Services s, HttpContext http, CancellationToken ct)
     {
         var intent = await CheckoutFlow.Load(s.Db, s.Currencies, token, ct);
         if (intent is null) return CheckoutFlow.NotFound();
-        var now = s.Clock.GetUtcNow();
+        var now = await s.Clock.NowAsync(intent.MerchantId, intent.Mode, ct);
         if (CheckoutFlow.Closed(intent, now) is { } closed) return closed(http);
 
         var gateway = await CheckoutFlow.GatewayAsync(s.Gateways, intent, ct);

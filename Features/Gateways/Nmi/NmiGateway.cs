@@ -154,6 +154,9 @@ internal sealed class NmiGateway(NmiAccount account, HttpClient http, Db db, DbW
         try
         {
             result = lost ?? NmiProtocol.ClassifyQuery(body, lookup);
+            // A first recurring payment whose answer was lost: the query names the card NMI stored, so its subscription can start.
+            if (result.VaultId is { } customerVaultId)
+                result = result with { VaultId = await VaultIdForAsync(customerVaultId, result, lookup.OrderId, ct) };
         }
         catch (Exception ex)
         {
@@ -248,6 +251,21 @@ internal sealed class NmiGateway(NmiAccount account, HttpClient http, Db db, DbW
             FROM vaulted_cards
             WHERE vault_id = @VaultId AND merchant_id = @MerchantId AND mode = @Mode AND gateway = 'nmi' AND gateway_vault_id IS NOT NULL
             """, new { VaultId = vaultId, account.MerchantId, account.Mode }, cancellationToken: ct));
+    }
+
+    /// <summary>Our vault id for a card NMI keeps as <paramref name="customerVaultId"/>: the one recorded already, else a new record.</summary>
+    private async Task<string?> VaultIdForAsync(string customerVaultId, GatewayResult result, string orderId, CancellationToken ct)
+    {
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            var known = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition("""
+                SELECT vault_id FROM vaulted_cards
+                WHERE merchant_id = @MerchantId AND mode = @Mode AND gateway = 'nmi' AND gateway_vault_id = @GatewayVaultId
+                ORDER BY created_at LIMIT 1
+                """, new { account.MerchantId, account.Mode, GatewayVaultId = customerVaultId }, cancellationToken: ct));
+            if (known is not null) return known;
+        }
+        return await RecordVaultedCardAsync(customerVaultId, result, orderId);
     }
 
     /// <summary>Keeps the stored card's token, brand, last 4 and expiry; returns our vault id for it.</summary>

@@ -90,7 +90,11 @@ internal static class NmiProtocol
         };
     }
 
-    /// <summary>The answer of query.php, read for what <paramref name="lookup"/> asked about.</summary>
+    /// <summary>
+    /// The answer of query.php, read for what <paramref name="lookup"/> asked about. For an approved
+    /// charge, <see cref="GatewayResult.VaultId"/> is NMI's own customer vault id (<c>customerid</c>) when
+    /// the transaction has one: the caller turns it into ours.
+    /// </summary>
     public static GatewayResult ClassifyQuery(string? body, GatewayLookup lookup)
     {
         XDocument xml;
@@ -126,7 +130,7 @@ internal static class NmiProtocol
 
         var live = transactions.FirstOrDefault(t => Condition(t) is "complete" or "pendingsettlement" or "pending");
         if (live is not null) return WithCard(new GatewayResult(GatewayOutcome.Approved, Value(live, "transaction_id"),
-            Message: Condition(live), AuthCode: Value(live, "authorization_code")), live);
+            Message: Condition(live), VaultId: Value(live, "customerid"), AuthCode: Value(live, "authorization_code")), live);
 
         var dead = transactions.FirstOrDefault(t => Condition(t) is "failed" or "canceled");
         if (dead is not null)

@@ -72,7 +72,7 @@ internal sealed class SimulatorGateway(string merchantId, Db db, DbWriter writer
                 AuthCode = approved ? RandomNumberGenerator.GetInt32(100000, 1000000).ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
                 CreatedAt = now, CapturedAt = approved && kind == "sale" ? now : null, UpdatedAt = now,
             };
-            await tx.Connection.ExecuteAsync(InsertTransaction, row, tx.Transaction);
+            Insert(tx, row);
             return row.ToResult();
         }, ct);
 
@@ -112,8 +112,8 @@ internal sealed class SimulatorGateway(string merchantId, Db db, DbWriter writer
             return new Decision(simulated, brand, last4, expiry, null, null);
         }
 
-        var vaulted = await tx.Connection.QuerySingleOrDefaultAsync<VaultRow>(SelectVaultedCard,
-            new { VaultId = source.VaultId, MerchantId = merchantId }, tx.Transaction);
+        // Prepared on the writer's connection: renewals charge stored cards by the thousand.
+        var vaulted = tx.SingleOrDefault<VaultRow>(SelectVaultedCard, ("VaultId", source.VaultId), ("MerchantId", merchantId));
         if (vaulted is null) return Reject(Error("vault_not_found", $"No stored card {source.VaultId} for this merchant in test mode."));
         var storedCard = FromBehaviour(vaulted.Behaviour);
         if (CardNumbers.ParseExpiry(vaulted.CardExpiry) is { } exp && CardNumbers.IsExpired(exp.Month, exp.Year, now))
@@ -195,7 +195,7 @@ internal sealed class SimulatorGateway(string merchantId, Db db, DbWriter writer
                 CardBrand = row.CardBrand, CardLast4 = row.CardLast4, CardExpiry = row.CardExpiry,
                 CreatedAt = now, UpdatedAt = now,
             };
-            await tx.Connection.ExecuteAsync(InsertTransaction, refund, tx.Transaction);
+            Insert(tx, refund);
             return Approved(row, refund.TxnId);
         }, ct);
         logger.LogInformation("Simulator refund of {TransactionId}: {Outcome} {Code}", transactionId, result.Outcome, result.DeclineCode);
@@ -241,10 +241,17 @@ internal sealed class SimulatorGateway(string merchantId, Db db, DbWriter writer
         tx.Connection.QuerySingleOrDefaultAsync<TxnRow>(SelectColumns + " WHERE txn_id = @TxnId AND merchant_id = @MerchantId",
             new { TxnId = transactionId, MerchantId = merchantId }, tx.Transaction);
 
+    private const string FindByOrderSql =
+        SelectColumns + " WHERE merchant_id = @MerchantId AND order_id = @OrderId AND kind IN ('sale', 'auth') ORDER BY created_at DESC, txn_id";
+
     private Task<TxnRow?> FindByOrderAsync(DbTx tx, string orderId) =>
-        tx.Connection.QueryFirstOrDefaultAsync<TxnRow>(
-            SelectColumns + " WHERE merchant_id = @MerchantId AND order_id = @OrderId AND kind IN ('sale', 'auth') ORDER BY created_at DESC, txn_id",
-            new { MerchantId = merchantId, OrderId = orderId }, tx.Transaction);
+        Task.FromResult(tx.SingleOrDefault<TxnRow>(FindByOrderSql, ("MerchantId", merchantId), ("OrderId", orderId)));
+
+    private static void Insert(DbTx tx, TxnRow r) => tx.Execute(InsertTransaction,
+        ("TxnId", r.TxnId), ("MerchantId", r.MerchantId), ("OrderId", r.OrderId), ("Kind", r.Kind), ("ParentTxnId", r.ParentTxnId),
+        ("Amount", r.Amount), ("Currency", r.Currency), ("Captured", r.Captured), ("Refunded", r.Refunded), ("Status", r.Status),
+        ("DeclineCode", r.DeclineCode), ("Message", r.Message), ("CardBrand", r.CardBrand), ("CardLast4", r.CardLast4), ("CardExpiry", r.CardExpiry),
+        ("VaultId", r.VaultId), ("AuthCode", r.AuthCode), ("CreatedAt", r.CreatedAt), ("CapturedAt", r.CapturedAt), ("UpdatedAt", r.UpdatedAt));
 
     private static string NewTransactionId() => "sim_" + RandomTokens.New(15);
 

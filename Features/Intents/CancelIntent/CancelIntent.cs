@@ -2,6 +2,7 @@ using Carter;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments.Contracts;
+using PaymentHub.Features.TestClock.Contracts;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
@@ -32,8 +33,9 @@ public sealed class CancelIntent : ICarterModule
     private const string Message = "Payment intent cancelled by the merchant.";
 
     public static async Task<Results<ApiOk<Response>, ApiError>> Handle(
-        [FromRoute(Name = "intent_id")] string intentId, Caller caller, DbWriter writer, IAuthorizationVoider voider, TimeProvider clock, CancellationToken ct)
+        [FromRoute(Name = "intent_id")] string intentId, Caller caller, DbWriter writer, IAuthorizationVoider voider, IMerchantClock clock, CancellationToken ct)
     {
+        var now = await clock.NowAsync(caller.MerchantId, caller.Mode, ct);
         var outcome = await writer.WriteAsync<object>(async tx =>
         {
             var intent = await IntentState.LoadAsync(tx, intentId);
@@ -42,7 +44,7 @@ public sealed class CancelIntent : ICarterModule
             {
                 IntentStatus.Cancelled => Cancelled(intentId),
                 IntentStatus.RequiresCapture => intent,
-                IntentStatus.RequiresPayment when await IntentCancellation.CancelAsync(tx, intent, IntentStatus.RequiresPayment, Actor.Api, Message, clock.GetUtcNow())
+                IntentStatus.RequiresPayment when await IntentCancellation.CancelAsync(tx, intent, IntentStatus.RequiresPayment, Actor.Api, Message, now)
                     => Cancelled(intentId),
                 _ => ApiError.Conflict(ErrorCodes.InvalidState, $"This payment intent is {intent.Status} and can no longer be cancelled."),
             };

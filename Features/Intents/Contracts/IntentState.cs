@@ -8,7 +8,7 @@ namespace PaymentHub.Features.Intents.Contracts;
 /// <summary>An intent as other modules see it while changing its state, inside a DbWriter unit of work.</summary>
 public sealed record IntentSnapshot(
     string Id, string MerchantId, string Mode, string ReferenceId, string Status, string IntentType, long? IntervalDays,
-    long Amount, string Currency, string CaptureMethod, string? Metadata, long ExpiresAt)
+    long Amount, string Currency, string CaptureMethod, string? Metadata, long ExpiresAt, string? CustomerRefId, string Email, string Name)
 {
     public JsonNode MetadataNode() => Metadata is null ? new JsonObject() : JsonNode.Parse(Metadata)!;
 }
@@ -19,7 +19,8 @@ public static class IntentState
     private const string LoadSql = """
         SELECT id AS Id, merchant_id AS MerchantId, mode AS Mode, reference_id AS ReferenceId, status AS Status,
                intent_type AS IntentType, interval_days AS IntervalDays, amount AS Amount, currency AS Currency,
-               capture_method AS CaptureMethod, metadata AS Metadata, expires_at AS ExpiresAt
+               capture_method AS CaptureMethod, metadata AS Metadata, expires_at AS ExpiresAt, customer_ref_id AS CustomerRefId,
+               email AS Email, name AS Name
         FROM intents WHERE id = @IntentId
         """;
 
@@ -29,10 +30,11 @@ public static class IntentState
     public static Task<IntentSnapshot?> ReadAsync(SqliteConnection c, string intentId) =>
         c.QuerySingleOrDefaultAsync<IntentSnapshot>(LoadSql, new { IntentId = intentId });
 
+    /// <summary>The intent inside a unit of work, on the writer's prepared statement (renewals load one per charge).</summary>
     public static Task<IntentSnapshot?> LoadAsync(DbTx tx, string intentId) =>
-        tx.Connection.QuerySingleOrDefaultAsync<IntentSnapshot>(LoadSql, new { IntentId = intentId }, tx.Transaction);
+        Task.FromResult(tx.SingleOrDefault<IntentSnapshot>(LoadSql, ("IntentId", intentId)));
 
     /// <summary>Moves the intent from <paramref name="from"/> to <paramref name="to"/>; false when it was not in <paramref name="from"/>.</summary>
-    public static async Task<bool> MoveAsync(DbTx tx, string intentId, string from, string to, DateTimeOffset now) =>
-        await tx.Connection.ExecuteAsync(MoveSql, new { IntentId = intentId, From = from, To = to, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction) == 1;
+    public static Task<bool> MoveAsync(DbTx tx, string intentId, string from, string to, DateTimeOffset now) =>
+        Task.FromResult(tx.Execute(MoveSql, ("To", to), ("Now", now.ToUnixTimeMilliseconds()), ("IntentId", intentId), ("From", from)) == 1);
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Features.TestClock.Contracts;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
@@ -198,12 +199,12 @@ public sealed class CreateIntent : ICarterModule
         ("AllowedOrigins", r.AllowedOrigins),
     ];
 
-    public sealed record Services(DbWriter Writer, Currencies Currencies, TimeProvider Clock, Settings Settings);
+    public sealed record Services(DbWriter Writer, Currencies Currencies, IMerchantClock Clock, Settings Settings);
 
     public static async Task<Results<ApiOk<IntentView>, ApiError>> Handle(
         Request request, Caller caller, [AsParameters] Services s, HttpContext http, CancellationToken ct)
     {
-        var (row, items) = Map(request, caller, s);
+        var (row, items) = Map(request, caller, s, await s.Clock.NowAsync(caller.MerchantId, caller.Mode, ct));
         var existing = await s.Writer.WriteAsync(async tx =>
         {
             var inserted = tx.Scalar<string>(InsertIntentSql, Parameters(row));
@@ -228,12 +229,11 @@ public sealed class CreateIntent : ICarterModule
         return new ApiOk<IntentView>(IntentQueries.View(row, items, [], null, s.Currencies, s.Settings.PublicBase(http.Request)));
     }
 
-    /// <summary>The validated request as rows: amounts in minor units, defaults applied.</summary>
-    private static (IntentRow Row, IReadOnlyList<IntentItemRow> Items) Map(Request r, Caller caller, Services s)
+    /// <summary>The validated request as rows: amounts in minor units, defaults applied, times from the merchant's clock (<paramref name="now"/>).</summary>
+    private static (IntentRow Row, IReadOnlyList<IntentItemRow> Items) Map(Request r, Caller caller, Services s, DateTimeOffset now)
     {
         var currency = s.Currencies.FindPayable(r.Currency)!;
         long Minor(FlexNumber? n) => Amounts.ToMinor(n!.Value.Value!.Value, currency.Exponent);
-        var now = s.Clock.GetUtcNow();
         var expiresIn = r.ExpiresInMinutes is { } m ? (int)m.Value!.Value : s.Settings.DefaultExpiryMinutes;
         var id = "pi_" + Guid.CreateVersion7();
         var row = new IntentRow

@@ -1,5 +1,4 @@
 using Carter;
-using System.Globalization;
 using System.Text;
 using Dapper;
 using FluentValidation;
@@ -49,10 +48,10 @@ public sealed class ListIntents : ICarterModule
                 .WithMessage("The selected type is invalid. Use one_time or recurring.");
             RuleFor(q => q.CustomerRefId).MaximumLength(100).WithMessage(Messages.MaxChars(100));
             RuleFor(q => q.Email).MaximumLength(255).WithMessage(Messages.MaxChars(255));
-            RuleFor(q => q.CreatedFrom).Must(t => t is null || ParseTime(t, endOfDay: false) is not null)
-                .WithMessage("The created from is not a valid date (use ISO 8601, e.g. 2026-01-31 or 2026-01-31T12:00:00Z).");
-            RuleFor(q => q.CreatedTo).Must(t => t is null || ParseTime(t, endOfDay: true) is not null)
-                .WithMessage("The created to is not a valid date (use ISO 8601, e.g. 2026-01-31 or 2026-01-31T12:00:00Z).");
+            RuleFor(q => q.CreatedFrom).Must(t => t is null || IsoTimes.Parse(t, endOfDay: false) is not null)
+                .WithMessage($"The created from is not a valid date ({IsoTimes.Hint}).");
+            RuleFor(q => q.CreatedTo).Must(t => t is null || IsoTimes.Parse(t, endOfDay: true) is not null)
+                .WithMessage($"The created to is not a valid date ({IsoTimes.Hint}).");
             this.RulesForPaging();
         }
     }
@@ -88,21 +87,8 @@ public sealed class ListIntents : ICarterModule
         if (q.Type is not null) And("intent_type = @Type", "Type", q.Type);
         if (q.CustomerRefId is not null) And("customer_ref_id = @CustomerRefId", "CustomerRefId", q.CustomerRefId);
         if (q.Email is not null) And("email = @Email", "Email", q.Email);
-        if (q.CreatedFrom is not null) And("created_at >= @From", "From", ParseTime(q.CreatedFrom, endOfDay: false)!);
-        if (q.CreatedTo is not null) And("created_at < @To", "To", ParseTime(q.CreatedTo, endOfDay: true)!);
+        if (q.CreatedFrom is not null) And("created_at >= @From", "From", IsoTimes.Parse(q.CreatedFrom, endOfDay: false)!);
+        if (q.CreatedTo is not null) And("created_at < @To", "To", IsoTimes.Parse(q.CreatedTo, endOfDay: true)!);
         return (sql.ToString(), p);
-    }
-
-    /// <summary>Unix ms for an ISO 8601 date or time; a bare date as created_to includes that whole day.</summary>
-    private static long? ParseTime(string text, bool endOfDay)
-    {
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-        {
-            var start = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            return (endOfDay ? start.AddDays(1) : start).ToUnixTimeMilliseconds();
-        }
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
-            return endOfDay ? t.ToUnixTimeMilliseconds() + 1 : t.ToUnixTimeMilliseconds();
-        return null;
     }
 }

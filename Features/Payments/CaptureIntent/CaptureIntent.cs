@@ -61,6 +61,7 @@ public sealed class CaptureIntent : ICarterModule
     public static async Task<Results<ApiOk<Response>, ApiError, ApiValidationError>> Handle(
         [FromRoute(Name = "intent_id")] string intentId, Request request, Caller caller, [AsParameters] GatewayOperation s, CancellationToken ct)
     {
+        var now = await s.Clock.NowAsync(caller.MerchantId, caller.Mode, ct);
         var start = await s.Writer.WriteAsync<object>(async tx =>
         {
             var intent = await IntentState.LoadAsync(tx, intentId);
@@ -77,7 +78,6 @@ public sealed class CaptureIntent : ICarterModule
                 if (problem is not null) return ApiValidationError.For("amount", problem);
                 amount = Amounts.ToMinor(requested.Value!.Value, currency.Exponent);
             }
-            var now = s.Clock.GetUtcNow();
             await IntentState.MoveAsync(tx, intentId, IntentStatus.RequiresCapture, IntentStatus.Processing, now);
             await IntentLog.WriteAsync(tx, intentId, "capture.requested",
                 $"Capture of {currency.Code} {Amounts.Format(amount, currency.Exponent)} requested.", Actor.Api, now);
@@ -89,7 +89,8 @@ public sealed class CaptureIntent : ICarterModule
         var currency = s.Currencies.Get(capture.Currency);
         var result = await s.Calls.SendAsync(gateway, capture.Lookup(),
             deadline => gateway.CaptureAsync(capture.AuthorizationId!, capture.Amount, currency, deadline));
-        var settled = await s.Writer.WriteAsync(tx => AuthorizationOperations.RecordAsync(tx, capture.Id, result, s.Currencies, s.Clock.GetUtcNow()),
+        var recordedAt = await s.Clock.NowAsync(caller.MerchantId, caller.Mode, ct);
+        var settled = await s.Writer.WriteAsync(tx => AuthorizationOperations.RecordAsync(tx, capture.Id, result, s.Currencies, recordedAt),
             CancellationToken.None);
 
         return settled.Status switch

@@ -1,6 +1,8 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
+using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Database;
+using PaymentHub.Infrastructure.Money;
 
 namespace PaymentHub.Features.Payments.Contracts;
 
@@ -9,6 +11,16 @@ public sealed record ChargeRow(
     long Id, string IntentId, string? SubscriptionId, string MerchantId, string Mode, string Kind, string Status, long Amount, string Currency,
     long CapturedAmount, long RefundedAmount, string? GatewayTransactionId, string? FailureCode, string? FailureMessage,
     string? CardBrand, string? CardLast4, string? CardExpiry, string? VaultId, long CreatedAt);
+
+/// <summary>A charge attempt as the API shows it (an intent's and a subscription's <c>charges</c>): kind sale, authorization or renewal.</summary>
+public sealed record ChargeView(long Id, string Kind, string Status, string Amount, string AmountCaptured, string AmountRefunded,
+    string? SubscriptionId, string? GatewayTransactionId, string? FailureCode, string? FailureMessage, string? CardBrand, string? CardLast4,
+    string? CardExpiry, string CreatedAt)
+{
+    public static ChargeView Of(ChargeRow c, int exponent) => new(
+        c.Id, c.Kind, c.Status, Amounts.Format(c.Amount, exponent), Amounts.Format(c.CapturedAmount, exponent), Amounts.Format(c.RefundedAmount, exponent),
+        c.SubscriptionId, c.GatewayTransactionId, c.FailureCode, c.FailureMessage, c.CardBrand, c.CardLast4, c.CardExpiry, Formats.Timestamp(c.CreatedAt));
+}
 
 public static class ChargeReads
 {
@@ -20,8 +32,17 @@ public static class ChargeReads
         """;
 
     private const string ForIntentSql = $"SELECT {Columns} FROM charges WHERE intent_id = @IntentId ORDER BY id";
+    private const string ForSubscriptionSql = $"SELECT {Columns} FROM charges WHERE subscription_id = @SubscriptionId ORDER BY id";
 
     public static List<ChargeRow> ForIntent(ReadSession s, string intentId) => s.List<ChargeRow>(ForIntentSql, ("IntentId", intentId));
+
+    /// <summary>A subscription's charges, oldest first: the first payment, then each renewal attempt.</summary>
+    public static List<ChargeRow> ForSubscription(ReadSession s, string subscriptionId) => s.List<ChargeRow>(ForSubscriptionSql, ("SubscriptionId", subscriptionId));
+
+    public static async Task<ILookup<string, ChargeRow>> ForSubscriptionsAsync(SqliteConnection c, IReadOnlyCollection<string> subscriptionIds, CancellationToken ct) =>
+        (await c.QueryAsync<ChargeRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM charges WHERE subscription_id IN @Ids ORDER BY id", new { Ids = subscriptionIds }, cancellationToken: ct)))
+        .ToLookup(r => r.SubscriptionId!);
 
     public static async Task<ILookup<string, ChargeRow>> ForIntentsAsync(SqliteConnection c, IReadOnlyCollection<string> intentIds, CancellationToken ct) =>
         (await c.QueryAsync<ChargeRow>(new CommandDefinition(

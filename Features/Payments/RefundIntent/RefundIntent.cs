@@ -84,6 +84,7 @@ public sealed class RefundIntent : ICarterModule
         [FromRoute(Name = "intent_id")] string intentId, Request request, Caller caller, [AsParameters] GatewayOperation s, CancellationToken ct)
     {
         // The refundable balance is reserved and the refund recorded (pending, with the order id the gateway will know it by) before the call.
+        var now = await s.Clock.NowAsync(caller.MerchantId, caller.Mode, ct);
         var start = await s.Writer.WriteAsync<object>(async tx =>
         {
             var intent = await IntentState.LoadAsync(tx, intentId);
@@ -106,7 +107,6 @@ public sealed class RefundIntent : ICarterModule
                 amount = Amounts.ToMinor(requested.Value!.Value, currency.Exponent);
             }
 
-            var now = s.Clock.GetUtcNow();
             var refundId = "re_" + Guid.CreateVersion7();
             await tx.Connection.ExecuteAsync(ReserveSql, new { ChargeId = charge.Id, Amount = amount, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction);
             await tx.Connection.ExecuteAsync(InsertSql, new
@@ -124,7 +124,8 @@ public sealed class RefundIntent : ICarterModule
         var currency = s.Currencies.Get(refund.Currency);
         var result = await s.Calls.SendAsync(gateway, refund.Lookup(),
             deadline => gateway.RefundAsync(refund.ChargeTransactionId!, refund.Amount, currency, refund.OrderId!, deadline));
-        var settled = await s.Writer.WriteAsync(tx => Refunds.RecordAsync(tx, refund.Id, result, s.Currencies, s.Clock.GetUtcNow()), CancellationToken.None);
+        var recordedAt = await s.Clock.NowAsync(caller.MerchantId, caller.Mode, ct);
+        var settled = await s.Writer.WriteAsync(tx => Refunds.RecordAsync(tx, refund.Id, result, s.Currencies, recordedAt), CancellationToken.None);
 
         if (settled.Status == "failed") return ApiError.Conflict(ErrorCodes.GatewayDeclined, $"The refund failed: {settled.FailureMessage}");
         return new ApiOk<Response>(new Response(refund.Id, intentId, settled.ChargeId, Amounts.Format(settled.Amount, currency.Exponent), currency.Code,

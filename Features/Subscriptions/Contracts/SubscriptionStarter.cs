@@ -11,15 +11,19 @@ public sealed record StoredCard(string VaultId, string? InitialTransactionId, st
 
 /// <summary>
 /// Starts a subscription from a paid recurring intent, inside the payment's own unit of work, so the
-/// payment, the subscription, their log rows and events commit together or not at all.
+/// payment, the subscription, their log rows and events commit together or not at all. The first
+/// payment pays for period 1, from <c>paidAt</c> to <c>paidAt + interval_days</c>, when the first
+/// renewal falls due.
 /// </summary>
 public static class SubscriptionStarter
 {
     private const string InsertSql = """
         INSERT INTO subscriptions (id, intent_id, merchant_id, mode, status, amount, currency, interval_days, vault_id,
-            initial_transaction_id, card_brand, card_last4, card_expiry, next_charge_at, failed_attempts, created_at, updated_at)
+            initial_transaction_id, card_brand, card_last4, card_expiry, next_charge_at, failed_attempts, created_at, updated_at,
+            customer_ref_id, email, name, current_period, current_period_start, current_period_end)
         VALUES (@Id, @IntentId, @MerchantId, @Mode, 'active', @Amount, @Currency, @IntervalDays, @VaultId,
-            @InitialTransactionId, @Brand, @Last4, @Expiry, @NextChargeAt, 0, @Now, @Now)
+            @InitialTransactionId, @Brand, @Last4, @Expiry, @NextChargeAt, 0, @Now, @Now,
+            @CustomerRefId, @Email, @Name, 1, @Now, @NextChargeAt)
         ON CONFLICT (intent_id) DO NOTHING
         RETURNING id
         """;
@@ -32,7 +36,7 @@ public static class SubscriptionStarter
         {
             Id = id, IntentId = intent.Id, intent.MerchantId, intent.Mode, intent.Amount, intent.Currency,
             IntervalDays = intent.IntervalDays ?? throw new InvalidOperationException("A recurring intent has interval_days."),
-            card.VaultId, card.InitialTransactionId, card.Brand, card.Last4, card.Expiry,
+            card.VaultId, card.InitialTransactionId, card.Brand, card.Last4, card.Expiry, intent.CustomerRefId, intent.Email, intent.Name,
             NextChargeAt = paidAt.AddDays(intent.IntervalDays.Value).ToUnixTimeMilliseconds(),
             Now = paidAt.ToUnixTimeMilliseconds(),
         }, tx.Transaction);

@@ -57,8 +57,10 @@ public sealed class ErrorCodesTests(LiveServerFixture app) : IClassFixture<LiveS
         [ErrorCodes.Unauthorized] = t => t.Send(t.Anonymous().SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/jobs")
             { Headers = { { "X-Forwarded-For", "203.0.113.9" } } })),
         [ErrorCodes.Forbidden] = t => t.Send(t.Anonymous().PostAsync("/admin/jobs/recurring/trigger", new FormUrlEncodedContent([new("jobs[]", "x")]))),
+        [ErrorCodes.TestModeOnly] = async t => await t.Send((await t.LiveClientAsync()).GetAsync("/api/platform/test/clock")),
         [ErrorCodes.NotFound] = t => t.Send(t.Api().GetAsync("/api/platform/no-such-thing")),
         [ErrorCodes.IntentNotFound] = t => t.Send(t.Api().GetAsync($"{IntentCalls.Intents}/pi_nope")),
+        [ErrorCodes.SubscriptionNotFound] = t => t.Send(t.Api().GetAsync("/api/platform/subscriptions/sub_nope")),
         [ErrorCodes.ChargeNotFound] = async t =>
         {
             var id = await t.PaidAsync();

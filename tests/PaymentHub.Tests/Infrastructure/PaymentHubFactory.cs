@@ -61,6 +61,7 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
         builder.UseSetting("PaymentHub:Jobs:Server", "false");
         builder.UseSetting("PaymentHub:ExpireIntervalSeconds", "0");
         builder.UseSetting("PaymentHub:SettleIntervalSeconds", "0");
+        builder.UseSetting("PaymentHub:RenewIntervalSeconds", "0");
         builder.UseSetting("PaymentHub:IdempotencyPurgeIntervalSeconds", "0");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services =>
@@ -92,6 +93,19 @@ public class PaymentHubFactory : WebApplicationFactory<Program>
     public static void DeleteData(string dataPath)
     {
         try { Directory.Delete(dataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>
+/// PaymentHub on a data folder that outlives it (a restart, or a second instance on the same
+/// database), optionally with its Hangfire server running the given job settings.
+/// </summary>
+public sealed class PaymentHubOnData(string dataPath, params (string Key, string Value)[] settings) : PaymentHubFactory(dataPath)
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
     }
 }
 

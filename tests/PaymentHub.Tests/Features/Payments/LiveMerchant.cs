@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using PaymentHub.Features.Gateways.Contracts;
+using PaymentHub.Features.Payments;
 using PaymentHub.Features.Merchants;
 using PaymentHub.Tests.Features.Gateways;
 using PaymentHub.Tests.Infrastructure;
@@ -68,4 +69,18 @@ public abstract class LiveModeTests(ShortNmiTimeoutFactory app) : IClassFixture<
     }
 
     public async Task DisposeAsync() => await Nmi.DisposeAsync();
+
+    /// <summary>The settlement job as Hangfire runs it, with the clock moved <paramref name="by"/> for the run.</summary>
+    protected async Task SettleAsync(TimeSpan by)
+    {
+        App.Clock.Advance(by);
+        try
+        {
+            await App.Services.GetRequiredService<SettlePayments>().RunAsync(CancellationToken.None);
+        }
+        finally
+        {
+            App.Clock.Advance(-by);
+        }
+    }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
 using PaymentHub.Features.Payments;
 using PaymentHub.Tests.Features.Gateways;
 using PaymentHub.Tests.Infrastructure;
@@ -13,22 +12,6 @@ namespace PaymentHub.Tests.Features.Payments;
 /// </summary>
 public sealed class SettlePaymentsRestartTests
 {
-    /// <summary>PaymentHub on a data folder that outlives it, optionally with its Hangfire server settling every second.</summary>
-    private sealed class OnData : PaymentHubFactory
-    {
-        private readonly bool _jobs;
-
-        public OnData(string dataPath, bool jobs) : base(dataPath) => _jobs = jobs;
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            if (!_jobs) return;
-            builder.UseSetting("PaymentHub:Jobs:Server", "true");
-            builder.UseSetting("PaymentHub:SettleIntervalSeconds", "1");
-        }
-    }
-
     [Fact]
     public async Task Restart_WhileARefundsAnswerIsLost_TheRunningSettlementJobSettlesIt()
     {
@@ -37,7 +20,7 @@ public sealed class SettlePaymentsRestartTests
         try
         {
             string intentId, refundId;
-            await using (var before = new OnData(dataPath, jobs: false))
+            await using (var before = new PaymentHubOnData(dataPath))
             {
                 var live = await LiveMerchant.CreateAsync(before, nmi);
                 var (id, path) = await live.CreateIntentAsync(new IntentBuilder());
@@ -54,7 +37,7 @@ public sealed class SettlePaymentsRestartTests
             nmi.Fault = FakeNmi.Faults.None;
             nmi.QueryFault = FakeNmi.Faults.None;
 
-            await using var after = new OnData(dataPath, jobs: true);
+            await using var after = new PaymentHubOnData(dataPath, ("PaymentHub:Jobs:Server", "true"), ("PaymentHub:SettleIntervalSeconds", "1"));
             after.Clock.Advance(SettlePayments.MinimumAge + TimeSpan.FromMinutes(1));
             _ = after.Services; // starts the app and its Hangfire server
 

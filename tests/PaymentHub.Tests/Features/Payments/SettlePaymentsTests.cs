@@ -46,20 +46,6 @@ public sealed class SettlePaymentsTests(ShortNmiTimeoutFactory app) : LiveModeTe
         }
     }
 
-    /// <summary>The settlement job as Hangfire runs it, with the clock moved <paramref name="by"/> for the run.</summary>
-    private async Task SettleAsync(TimeSpan by)
-    {
-        App.Clock.Advance(by);
-        try
-        {
-            await App.Services.GetRequiredService<SettlePayments>().RunAsync(CancellationToken.None);
-        }
-        finally
-        {
-            App.Clock.Advance(-by);
-        }
-    }
-
     private static readonly TimeSpan PastMinimumAge = SettlePayments.MinimumAge + TimeSpan.FromSeconds(1);
 
     private async Task<long> LogsAsync(string id, string eventType) =>

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using PaymentHub.Features.Webhooks;
+using PaymentHub.Features.Webhooks.Contracts;
+using PaymentHub.Infrastructure;
 using PaymentHub.Tests.Infrastructure;
 
 namespace PaymentHub.Tests.Features.Webhooks;
@@ -47,6 +49,22 @@ public sealed class DeliveryTests(WebhookApp app) : IClassFixture<WebhookApp>
 
         await hooks.DeliverAsync();
         Assert.Single(hooks.Receiver.Requests);
+    }
+
+    [Fact]
+    public async Task Deliver_AnEventStampedByATestClockDaysAhead_IsSentAtOnce()
+    {
+        await using var hooks = await Hooks.StartAsync(app);
+        var intent = IntentId();
+        var ahead = app.Clock.GetUtcNow().AddDays(40);
+        var eventId = await app.WriteAsync(tx => Outbox.EmitAsync(tx, new WebhookEvent(hooks.MerchantId, "test", "subscription.renewed", intent, "sub_x",
+            new JsonObject { ["subscription_id"] = "sub_x", ["intent_id"] = intent }), ahead));
+
+        await hooks.DeliverAsync();
+
+        var r = Assert.Single(hooks.Receiver.Requests);
+        Assert.Equal((eventId, Formats.Timestamp(ahead)), (r.Id, (string)r.Json["created_at"]!));
+        Assert.Equal(app.Clock.GetUtcNow().ToUnixTimeSeconds().ToString(), r.Timestamp);
     }
 
     [Fact]
