@@ -8,13 +8,13 @@ public sealed class RunningApp() : JobsOnAppBase(recurringSeconds: 5);
 
 /// <summary>
 /// What a merchant's receiver gets from real payments: cancelling, paying, refunding, capturing,
-/// a decline and a subscription each produce exactly their documented events, signed, and each
-/// intent's events in order.
+/// a decline, a subscription and its renewal each produce exactly their documented events, signed,
+/// and each intent's events in order.
 /// </summary>
 public sealed class PaymentEventsTests(RunningApp app) : IClassFixture<RunningApp>
 {
     [Fact]
-    public async Task CancelPayRefundCaptureDeclineAndSubscribe_ProduceTheirEvents_SignedAndInOrder()
+    public async Task CancelPayRefundCaptureDeclineSubscribeAndRenew_ProduceTheirEvents_SignedAndInOrder()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var api = app.Api();
@@ -38,11 +38,14 @@ public sealed class PaymentEventsTests(RunningApp app) : IClassFixture<RunningAp
 
         var (declined, declinedPath) = await checkout.CreateAsync(new IntentBuilder());
         await checkout.PayAsync(checkout.Browser(), declinedPath, CheckoutDriver.Decline);
-        expected[declined] = ["payment.failed"];
+        expected[declined] = ["payment.failed", "payment.expired"];
 
         var (recurring, recurringPath) = await checkout.CreateAsync(new IntentBuilder().Recurring());
         await checkout.PayAsync(checkout.Browser(), recurringPath);
-        expected[recurring] = ["payment.succeeded", "subscription.created"];
+        // A month later by the merchant's test clock (the declined intent, still unpaid, expires on the way):
+        // those events carry the clock's time and are still sent at once.
+        await Envelopes.AssertOk(await api.PostJson("/api/platform/test/clock/advance", new { days = 31 }));
+        expected[recurring] = ["payment.succeeded", "subscription.created", "subscription.renewed"];
 
         var total = expected.Values.Sum(v => v.Length);
         await receiver.WaitAsync(r => r.Count >= total, TimeSpan.FromSeconds(15));
