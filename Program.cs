@@ -10,6 +10,7 @@ using PaymentHub.Features.Merchants;
 using PaymentHub.Features.Payments;
 using PaymentHub.Features.Subscriptions;
 using PaymentHub.Features.TestClock;
+using PaymentHub.Features.Webhooks;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Cli;
@@ -94,6 +95,7 @@ static WebApplication Compose(string[] args)
     builder.Services.AddSubscriptionsModule(builder.Configuration);
     builder.Services.AddCheckoutModule(builder.Configuration);
     builder.Services.AddGatewaysModule();
+    builder.Services.AddWebhooksModule();
     builder.Services.AddAdminModule();
 
     var app = builder.Build();
