@@ -6,7 +6,7 @@ using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Http;
 
-namespace PaymentHub.Features.Webhooks;
+namespace PaymentHub.Features.Webhooks.Contracts;
 
 /// <summary>
 /// One delivery to an endpoint, seen from the endpoint: the event it carries (with the payload the
