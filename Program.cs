@@ -10,8 +10,10 @@ using PaymentHub.Features.Merchants;
 using PaymentHub.Features.Payments;
 using PaymentHub.Features.Subscriptions;
 using PaymentHub.Features.TestClock;
+using PaymentHub.Features.Webhooks;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
+using PaymentHub.Infrastructure.Cli;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
 using PaymentHub.Infrastructure.Idempotency;
@@ -20,85 +22,101 @@ using PaymentHub.Infrastructure.Money;
 using PaymentHub.Infrastructure.OpenApi;
 using PaymentHub.Infrastructure.Security;
 
-var builder = WebApplication.CreateBuilder(args);
-var settings = Settings.From(builder.Configuration);
-try
+return await PaymentHubCli.RunAsync(args, ServeAsync, Compose);
+
+/// <summary>Runs PaymentHub until it is stopped: migrations, the first-start bootstrap, then the server.</summary>
+static async Task<int> ServeAsync(string[] args)
 {
-    return await RunAsync(builder, settings);
+    WebApplication app;
+    try
+    {
+        app = Compose(args);
+    }
+    catch (ConfigurationException ex)
+    {
+        await Console.Error.WriteLineAsync($"PaymentHub did not start: {ex.Message}");
+        return 1;
+    }
+    var settings = app.Services.GetRequiredService<Settings>();
+    try
+    {
+        await app.Services.MigrateDatabaseAsync(settings);
+    }
+    catch (MigrationFailedException ex)
+    {
+        await Console.Error.WriteLineAsync($"PaymentHub did not start: {ex.Message}");
+        return 1;
+    }
+    await app.Services.BootstrapMerchantsAsync(Console.Out);
+    // Held while serving, so a restore can't replace the database underneath (several servers may share it).
+    using var serving = DataFolderLock.Shared(settings.DataPath);
+    await app.RunAsync();
+    return 0;
 }
-catch (ConfigurationException ex)
+
+/// <summary>The whole application, composed but not started: the server runs it; the commands use its services.</summary>
+static WebApplication Compose(string[] args)
 {
-    await Console.Error.WriteLineAsync($"PaymentHub did not start: {ex.Message}");
-    return 1;
-}
+    var builder = WebApplication.CreateBuilder(args);
+    // Defaults below every other source, so the executable needs no appsettings.json beside it.
+    builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+    {
+        InitialData = Settings.ConfigurationDefaults,
+    });
+    var settings = Settings.From(builder.Configuration);
 
-static async Task<int> RunAsync(WebApplicationBuilder builder, Settings settings)
-{
+    builder.Services.AddSingleton(settings);
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton(_ => new Db(settings.DatabasePath));
+    builder.Services.AddSingleton<DbWriter>();
+    builder.Services.AddSingleton(Currencies.LoadEmbedded());
+    builder.Services.ConfigureHttpJsonOptions(o =>
+    {
+        o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        o.SerializerOptions.DictionaryKeyPolicy = null;
+    });
+    builder.Services.AddPaymentHubOpenApi();
+    builder.WebHost.ConfigureKestrel(k =>
+    {
+        k.Limits.MaxRequestBodySize = JsonBody.MaxBytes * 4;
+        k.AddServerHeader = false;
+        // Header values are read as UTF-8, so a non-ASCII header reaches our own checks and gets a clear answer.
+        k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
+    });
 
-builder.Services.AddSingleton(settings);
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(_ => new Db(settings.DatabasePath));
-builder.Services.AddSingleton<DbWriter>();
-builder.Services.AddSingleton(Currencies.LoadEmbedded());
-builder.Services.ConfigureHttpJsonOptions(o =>
-{
-    o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-    o.SerializerOptions.DictionaryKeyPolicy = null;
-});
-builder.Services.AddPaymentHubOpenApi();
-builder.WebHost.ConfigureKestrel(k =>
-{
-    k.Limits.MaxRequestBodySize = JsonBody.MaxBytes * 4;
-    k.AddServerHeader = false;
-    // Header values are read as UTF-8, so a non-ASCII header reaches our own checks and gets a clear answer.
-    k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
-});
+    // Endpoints are Carter modules, one per slice; validators are FluentValidation's, found by scanning.
+    // Validators are stateless and costly to build (they compile expression trees), so one instance serves all requests.
+    // An explicit list: the catalog that reads the entry assembly's dependency file finds none in a single-file publish.
+    builder.Services.AddCarter(new DependencyContextAssemblyCatalog([typeof(Program).Assembly]), c => c.WithEmptyValidators());
+    builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
+    builder.Services.AddPaymentHubJobs(builder.Configuration);
+    builder.Services.AddRecurringJob<IdempotencyPurge>(IdempotencyPurge.JobId, "IdempotencyPurgeIntervalSeconds", 3600);
 
-// Endpoints are Carter modules, one per slice; validators are FluentValidation's, found by scanning.
-// Validators are stateless and costly to build (they compile expression trees), so one instance serves all requests.
-// An explicit list: the catalog that reads the entry assembly's dependency file finds none in a single-file publish.
-builder.Services.AddCarter(new DependencyContextAssemblyCatalog([typeof(Program).Assembly]), c => c.WithEmptyValidators());
-builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
-builder.Services.AddPaymentHubJobs(builder.Configuration);
-builder.Services.AddRecurringJob<IdempotencyPurge>(IdempotencyPurge.JobId, "IdempotencyPurgeIntervalSeconds", 3600);
+    builder.Services.AddPaymentHubDataProtection(settings);
+    builder.Services.AddMerchantsModule();
+    builder.Services.AddTestClockModule();
+    builder.Services.AddIntentsModule();
+    builder.Services.AddPaymentsModule();
+    builder.Services.AddSubscriptionsModule(builder.Configuration);
+    builder.Services.AddCheckoutModule(builder.Configuration);
+    builder.Services.AddGatewaysModule();
+    builder.Services.AddWebhooksModule();
+    builder.Services.AddAdminModule();
 
-builder.Services.AddPaymentHubDataProtection(settings);
-builder.Services.AddMerchantsModule();
-builder.Services.AddTestClockModule();
-builder.Services.AddIntentsModule();
-builder.Services.AddPaymentsModule();
-builder.Services.AddSubscriptionsModule(builder.Configuration);
-builder.Services.AddCheckoutModule(builder.Configuration);
-builder.Services.AddGatewaysModule();
-builder.Services.AddAdminModule();
+    var app = builder.Build();
 
-var app = builder.Build();
-
-try
-{
-    await app.Services.MigrateDatabaseAsync(settings);
-}
-catch (MigrationFailedException ex)
-{
-    await Console.Error.WriteLineAsync($"PaymentHub did not start: {ex.Message}");
-    return 1;
-}
-await app.Services.BootstrapMerchantsAsync(Console.Out);
-
-app.UseKnownProxies(settings);
-app.UseSecurityHeaders();
-app.UseApiErrors();
-app.UseMiddleware<ApiKeyAuthentication>();
-app.UseCheckoutRateLimits();
-// The admin panel's cookie sign-in comes before anti-forgery and the job dashboard, which reads its user.
-app.UseAuthentication();
-app.UseAuthorization();
-app.UseAntiforgery();
-app.UseAdminPanel();
-app.MapCarter();
-
-await app.RunAsync();
-return 0;
+    app.UseKnownProxies(settings);
+    app.UseSecurityHeaders();
+    app.UseApiErrors();
+    app.UseMiddleware<ApiKeyAuthentication>();
+    app.UseCheckoutRateLimits();
+    // The admin panel's cookie sign-in comes before anti-forgery and the job dashboard, which reads its user.
+    app.UseAuthentication();
+    app.UseAuthorization();
+    app.UseAntiforgery();
+    app.UseAdminPanel();
+    app.MapCarter();
+    return app;
 }
 
 public partial class Program;

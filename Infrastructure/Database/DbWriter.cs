@@ -7,9 +7,20 @@ namespace PaymentHub.Infrastructure.Database;
 /// The connection and transaction a unit of write work runs in. Use Dapper on <see cref="Connection"/>
 /// with <see cref="Transaction"/>, or, on the hottest paths, <see cref="Execute"/>, <see cref="Scalar{T}"/>
 /// and <see cref="SingleOrDefault{T}"/>, which keep their prepared statements on the writer's connection.
+/// Each run of a unit gets its own <see cref="DbTx"/>, so what it asks for after the commit
+/// (<see cref="AfterCommit"/>) belongs to that run alone.
 /// </summary>
 public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transaction, PreparedStatements Prepared)
 {
+    private List<CommitSignal>? _signals;
+
+    /// <summary>
+    /// The writer's clock when this run of the unit began: the real time, never a merchant's test
+    /// clock. For rows that schedule work by the wall clock (a webhook delivery is due at once,
+    /// whatever time the event it carries says).
+    /// </summary>
+    public DateTimeOffset Now { get; init; }
+
     public int Execute(string sql, params (string Name, object? Value)[] args) => Prepared.Get(sql, args, Transaction).ExecuteNonQuery();
 
     public T? Scalar<T>(string sql, params (string Name, object? Value)[] args) =>
@@ -17,7 +28,24 @@ public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transac
 
     /// <summary>The first row mapped to <typeparamref name="T"/> (as Dapper maps it), or default.</summary>
     public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args) => Prepared.SingleOrDefault<T>(sql, args, Transaction);
+
+    /// <summary>
+    /// Raises <paramref name="signal"/> once this unit's transaction has committed: the callbacks
+    /// registered with <see cref="DbWriter.OnCommit"/> run then, off the writer thread. If the unit
+    /// does not commit (it throws, or its group rolls back and it runs again alone), this run's
+    /// signals are dropped.
+    /// </summary>
+    public void AfterCommit(CommitSignal signal)
+    {
+        _signals ??= [];
+        if (!_signals.Contains(signal)) _signals.Add(signal);
+    }
+
+    internal IReadOnlyList<CommitSignal> Signals => (IReadOnlyList<CommitSignal>?)_signals ?? [];
 }
+
+/// <summary>Something a unit of work can ask to be told after its commit, e.g. "webhook deliveries were created".</summary>
+public sealed record CommitSignal(string Name);
 
 /// <summary>
 /// Prepared statements of one connection, by SQL text, parameters bound by position; rows are mapped
@@ -99,14 +127,19 @@ public sealed class DbWriter : IAsyncDisposable
 
     private readonly Db _db;
     private readonly ILogger<DbWriter> _logger;
+    private readonly TimeProvider _clock;
+    private readonly Lock _subscriptionsGate = new();
+    private Dictionary<CommitSignal, Action[]> _subscriptions = [];
+    private Dictionary<CommitSignal, Action[]> _inlineSubscriptions = [];
     private readonly Channel<IWorkItem> _queue = Channel.CreateUnbounded<IWorkItem>(
         new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
-    public DbWriter(Db db, ILogger<DbWriter> logger)
+    public DbWriter(Db db, ILogger<DbWriter> logger, TimeProvider? clock = null)
     {
         _db = db;
         _logger = logger;
+        _clock = clock ?? TimeProvider.System;
         // A thread of its own: the writer is the one serial step of every write, so it must not
         // queue behind request work on the thread pool.
         _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -119,6 +152,77 @@ public sealed class DbWriter : IAsyncDisposable
         if (!_queue.Writer.TryWrite(item))
             throw new ObjectDisposedException(nameof(DbWriter));
         return item.Task;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> on the thread pool after each commit of units that raised
+    /// <paramref name="signal"/> (<see cref="DbTx.AfterCommit"/>): once per committed group, however
+    /// many of its units raised it.
+    /// </summary>
+    public void OnCommit(CommitSignal signal, Action callback)
+    {
+        lock (_subscriptionsGate)
+        {
+            var next = new Dictionary<CommitSignal, Action[]>(_subscriptions);
+            next[signal] = [.. next.GetValueOrDefault(signal) ?? [], callback];
+            _subscriptions = next;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> on the writer thread right after each commit of units that
+    /// raised <paramref name="signal"/>, before their callers are told of the commit: for cheap
+    /// in-memory work that must be done by then (forgetting a revoked API key). It must not block or throw.
+    /// </summary>
+    public void OnCommitInline(CommitSignal signal, Action callback)
+    {
+        lock (_subscriptionsGate)
+        {
+            var next = new Dictionary<CommitSignal, Action[]>(_inlineSubscriptions);
+            next[signal] = [.. next.GetValueOrDefault(signal) ?? [], callback];
+            _inlineSubscriptions = next;
+        }
+    }
+
+    private void CommittedInline(IEnumerable<DbTx> units)
+    {
+        var subscriptions = Volatile.Read(ref _inlineSubscriptions);
+        if (subscriptions.Count == 0) return;
+        foreach (var unit in units)
+            foreach (var signal in unit.Signals)
+                if (subscriptions.TryGetValue(signal, out var callbacks))
+                    foreach (var callback in callbacks)
+                    {
+                        try { callback(); }
+                        catch (Exception ex) { _logger.LogError(ex, "A callback at the commit of {Signal} failed", signal.Name); }
+                    }
+    }
+
+    /// <summary>Hands the callbacks of the signals the committed units raised to the thread pool: the writer thread never waits on them.</summary>
+    private void Committed(IEnumerable<DbTx> units)
+    {
+        var subscriptions = Volatile.Read(ref _subscriptions);
+        if (subscriptions.Count == 0) return;
+        HashSet<CommitSignal>? raised = null;
+        foreach (var unit in units)
+            foreach (var signal in unit.Signals)
+                (raised ??= []).Add(signal);
+        if (raised is null) return;
+        foreach (var signal in raised)
+            if (subscriptions.TryGetValue(signal, out var callbacks))
+                foreach (var callback in callbacks)
+                    ThreadPool.UnsafeQueueUserWorkItem(static state =>
+                    {
+                        var (callback, logger, name) = state;
+                        try
+                        {
+                            callback();
+                        }
+                        catch (Exception ex)
+                        {
+                            logger.LogError(ex, "A callback after the commit of {Signal} failed", name);
+                        }
+                    }, (callback, _logger, signal.Name), preferLocal: false);
     }
 
     private void Run()
@@ -163,16 +267,17 @@ public sealed class DbWriter : IAsyncDisposable
     }
 
     /// <summary>All units in one transaction; false (and rolled back) when one of them threw.</summary>
-    private static bool TryGroup(SqliteConnection connection, PreparedStatements prepared, List<IWorkItem> group)
+    private bool TryGroup(SqliteConnection connection, PreparedStatements prepared, List<IWorkItem> group)
     {
         if (group.Count == 1) return false;
         using var transaction = connection.BeginTransaction(deferred: false);
-        var tx = new DbTx(connection, transaction, prepared);
-        foreach (var item in group)
+        var units = new DbTx[group.Count];
+        for (var i = 0; i < group.Count; i++)
         {
+            units[i] = new DbTx(connection, transaction, prepared) { Now = _clock.GetUtcNow() };
             try
             {
-                item.RunAsync(tx).GetAwaiter().GetResult();
+                group[i].RunAsync(units[i]).GetAwaiter().GetResult();
             }
             catch (Exception)
             {
@@ -181,17 +286,20 @@ public sealed class DbWriter : IAsyncDisposable
             }
         }
         transaction.Commit();
+        CommittedInline(units);
         foreach (var item in group) item.Complete();
+        Committed(units);
         return true;
     }
 
     /// <summary>One unit in its own transaction: its failure is its own.</summary>
-    private static void RunAlone(SqliteConnection connection, PreparedStatements prepared, IWorkItem item)
+    private void RunAlone(SqliteConnection connection, PreparedStatements prepared, IWorkItem item)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
+        var unit = new DbTx(connection, transaction, prepared) { Now = _clock.GetUtcNow() };
         try
         {
-            item.RunAsync(new DbTx(connection, transaction, prepared)).GetAwaiter().GetResult();
+            item.RunAsync(unit).GetAwaiter().GetResult();
         }
         catch (Exception ex)
         {
@@ -200,7 +308,9 @@ public sealed class DbWriter : IAsyncDisposable
             return;
         }
         transaction.Commit();
+        CommittedInline([unit]);
         item.Complete();
+        Committed([unit]);
     }
 
     public async ValueTask DisposeAsync()

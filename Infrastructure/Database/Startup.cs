@@ -5,7 +5,7 @@ namespace PaymentHub.Infrastructure.Database;
 public static class DatabaseStartup
 {
     /// <summary>Creates the data folder and database file (private to their owner) and applies the migrations; a failed one stops start-up.</summary>
-    public static async Task MigrateDatabaseAsync(this IServiceProvider services, Settings settings)
+    public static async Task<IReadOnlyList<string>> MigrateDatabaseAsync(this IServiceProvider services, Settings settings)
     {
         KeysAtRest.EnsurePrivateFolder(settings.DataPath);
         KeysAtRest.EnsurePrivateDatabaseFile(settings.DatabasePath);
@@ -16,6 +16,7 @@ public static class DatabaseStartup
         {
             var applied = await Migrator.ApplyAsync(db, Migrator.Embedded(), clock);
             if (applied.Count > 0) logger.LogInformation("Applied migrations {Migrations} to {Database}", applied, db.DatabasePath);
+            return applied;
         }
         catch (MigrationFailedException ex)
         {

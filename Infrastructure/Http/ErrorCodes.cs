@@ -19,6 +19,8 @@ public static class ErrorCodes
     public const string NotFound = "not_found";
     public const string IntentNotFound = "intent_not_found";
     public const string ChargeNotFound = "charge_not_found";
+    public const string WebhookEndpointNotFound = "webhook_endpoint_not_found";
+    public const string EventNotFound = "event_not_found";
     public const string SubscriptionNotFound = "subscription_not_found";
     public const string MethodNotAllowed = "method_not_allowed";
     public const string ReferenceConflict = "reference_conflict";
@@ -26,6 +28,7 @@ public static class ErrorCodes
     public const string InvalidState = "invalid_state";
     public const string AlreadyRefunded = "already_refunded";
     public const string GatewayDeclined = "gateway_declined";
+    public const string WebhookEndpointDisabled = "webhook_endpoint_disabled";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string InternalError = "internal_error";
     public const string GatewayUnavailable = "gateway_unavailable";
@@ -46,6 +49,8 @@ public static class ErrorCodes
         new(NotFound, 404, "No such route, or no such checkout link."),
         new(IntentNotFound, 404, "No payment intent with this id or reference for this API client's merchant and mode."),
         new(ChargeNotFound, 404, "No such charge on this intent."),
+        new(WebhookEndpointNotFound, 404, "No webhook endpoint with this id for this API client's merchant and mode."),
+        new(EventNotFound, 404, "No event with this id for this API client's merchant and mode."),
         new(SubscriptionNotFound, 404, "No subscription with this id for this API client's merchant and mode."),
         new(MethodNotAllowed, 405, "The route exists, but not for this HTTP method."),
         new(ReferenceConflict, 409, "An intent with this reference_id exists already; data.intent_id names it."),
@@ -53,6 +58,7 @@ public static class ErrorCodes
         new(InvalidState, 409, "The intent's or subscription's state does not allow this (for example cancelling a paid intent, or a subscription while a renewal charge is being confirmed)."),
         new(AlreadyRefunded, 409, "The charge has been refunded in full already."),
         new(GatewayDeclined, 409, "The gateway refused a capture, refund or void; the intent is unchanged and you may retry."),
+        new(WebhookEndpointDisabled, 409, "The webhook endpoint is disabled: enable it (PATCH enabled: true) before redelivering to it."),
         new(IdempotencyKeyReused, 422, "This Idempotency-Key was used before with a different request (sent beside the 422's errors)."),
         new(InternalError, 500, "Something failed on our side; quote the X-Correlation-ID header to support."),
         new(GatewayUnavailable, 503, "The merchant's live gateway is not configured, so the checkout can't take payments."),

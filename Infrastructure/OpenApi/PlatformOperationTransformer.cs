@@ -142,6 +142,9 @@ internal sealed class PlatformOperationTransformer : IOpenApiOperationTransforme
         ["intent_id"] = new("intent_id", "The intent's id (pi_…), as create returned it.", Example: "pi_0193a5e2-7c1d-7b3e-9f4a-2d6c8e1f3a5b"),
         ["reference_id"] = new("reference_id", "Your reference_id of the intent.", Example: "ORDER-123456"),
         ["token"] = new("token", "The payment token: the last part of the intent's payment_url.", Example: "Jx3vQm9sT2kLp8RwZa4bYc7dEf1gHh5i"),
+        ["endpoint_id"] = new("endpoint_id", "The webhook endpoint's id (we_…), as create returned it.", Example: "we_0193a5e2-8a4b-7c2d-9e1f-3a5b7c9d1e2f"),
+        ["event_id"] = new("event_id", "The event's id (evt_…), as in the payload's event_id and the webhook-id header.",
+            Example: "evt_0193a5e3-1c2d-7e4f-8a9b-0c1d2e3f4a5b"),
     };
 
     private static void AddSecurity(OpenApiOperation operation, OpenApiDocument? document)

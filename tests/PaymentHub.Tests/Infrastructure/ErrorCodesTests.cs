@@ -73,6 +73,14 @@ public sealed class ErrorCodesTests(LiveServerFixture app) : IClassFixture<LiveS
             var id = await t.PaidAsync();
             return await t.Send(t.Api().PostJson($"{IntentCalls.Intents}/{id}/refunds", new { amount = 1, charge_id = 999_999 }));
         },
+        [ErrorCodes.WebhookEndpointNotFound] = t => t.Send(t.Api().GetAsync("/api/platform/webhook-endpoints/we_nope")),
+        [ErrorCodes.EventNotFound] = t => t.Send(t.Api().GetAsync("/api/platform/events/evt_nope")),
+        [ErrorCodes.WebhookEndpointDisabled] = async t =>
+        {
+            var created = JsonNode.Parse(await (await t.Api().PostJson("/api/platform/webhook-endpoints",
+                """{ "url": "https://shop.example/hooks", "enabled": false }""")).Content.ReadAsStringAsync())!;
+            return await t.Send(t.Api().PostAsync($"/api/platform/webhook-endpoints/{created["data"]!["id"]}/redeliver-dead", null));
+        },
         [ErrorCodes.MethodNotAllowed] = t => t.Send(t.Api().DeleteAsync(IntentCalls.Intents)),
         [ErrorCodes.ReferenceConflict] = async t =>
         {

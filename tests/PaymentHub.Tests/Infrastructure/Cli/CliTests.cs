@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using PaymentHub.Features.Merchants;
+using PaymentHub.Tests.Features.Admin;
+
+namespace PaymentHub.Tests.Infrastructure.Cli;
+
+/// <summary>The executable's commands, run as a person would: a separate process on a data folder.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("paymenthub-cli-").FullName;
+
+    private string Data => Path.Combine(_root, "data");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>A factory serving on an existing data folder (left in place when it stops).</summary>
+    private sealed class ServingOn(string data) : PaymentHubFactory(data);
+
+    private async Task<(int Code, string Out, string Error)> Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, .. args])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            Environment = { ["PAYMENTHUB_DATA"] = Data, ["PAYMENTHUB_ADMIN_PASSWORD"] = AdminClient.AdminPassword },
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private long Intents(string file)
+    {
+        using var c = new SqliteConnection($"Data Source={file};Pooling=False;Mode=ReadOnly");
+        c.Open();
+        return c.ExecuteScalar<long>("SELECT COUNT(*) FROM intents");
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("serve", "--help")]
+    [InlineData("migrate", "--help")]
+    [InlineData("backup", "--help")]
+    [InlineData("restore", "--help")]
+    [InlineData("clients", "create", "--help")]
+    [InlineData("admin", "reset-password", "--help")]
+    public async Task EveryCommand_HasHelp(params string[] args)
+    {
+        var (code, stdout, _) = await Run(args);
+
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", stdout);
+        Assert.False(Directory.Exists(Data), "asking for help changes nothing");
+    }
+
+    [Fact]
+    public async Task Migrate_OnAnEmptyFolder_CreatesTheDatabase_ThenSaysItIsUpToDate()
+    {
+        var first = await Run("migrate");
+        var second = await Run("migrate");
+
+        Assert.Equal(0, first.Code);
+        Assert.Contains("Applied 0001_init.sql", first.Out);
+        Assert.Equal(0, second.Code);
+        Assert.Contains("is up to date", second.Out);
+    }
+
+    [Fact]
+    public async Task Backup_WhileServing_IsConsistent_AndRestore_IsRefusedUntilTheServerStops()
+    {
+        var backup = Path.Combine(_root, "backup.db");
+        await using (var app = new ServingOn(Data))
+        {
+            var api = app.Api();
+            for (var i = 0; i < 5; i++) await api.CreateIntentIdAsync();
+
+            var (code, stdout, stderr) = await Run("backup", backup);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("Backed up", stdout);
+            Assert.Equal(5, Intents(backup));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(backup));
+
+            await api.CreateIntentIdAsync(); // after the backup
+
+            var refused = await Run("restore", backup);
+            Assert.Equal(1, refused.Code);
+            Assert.Contains("PaymentHub is serving on", refused.Error);
+
+            var again = await Run("backup", backup);
+            Assert.Equal(1, again.Code);
+            Assert.Contains("exists; choose another name or add --force", again.Error);
+        }
+
+        var restored = await Run("restore", backup);
+
+        Assert.True(restored.Code == 0, restored.Error);
+        Assert.Equal(5, Intents(Path.Combine(Data, "paymenthub.db")));
+    }
+
+    [Fact]
+    public async Task Restore_OfAFileThatIsNotABackup_IsRefused_AndChangesNothing()
+    {
+        await Run("migrate");
+        var junk = Path.Combine(_root, "junk.db");
+        await File.WriteAllTextAsync(junk, "not a database at all, just text");
+
+        var (code, _, stderr) = await Run("restore", junk);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("paymenthub restore: ", stderr);
+        Assert.Contains("is not a SQLite database", stderr);
+        Assert.Equal(0, Intents(Path.Combine(Data, "paymenthub.db")));
+    }
+
+    [Fact]
+    public async Task ClientsCreate_PrintsAKeyThatWorks()
+    {
+        await using (var first = new ServingOn(Data)) first.CreateClient(); // the first start creates the merchant
+
+        var (code, stdout, stderr) = await Run("clients", "create", "--mode", "test", "--name", "Shop server");
+
+        Assert.True(code == 0, stderr);
+        var id = stdout.Split('\n').Single(l => l.Contains("X-Client-ID:")).Split(':')[1].Trim();
+        var secret = stdout.Split('\n').Single(l => l.Contains("X-Client-Secret:")).Split(':')[1].Trim();
+        await using var app = new ServingOn(Data);
+        var intent = await app.Api(id, secret).CreateIntentAsync();
+        Assert.False(string.IsNullOrEmpty((string?)intent["intent_id"]));
+    }
+
+    [Fact]
+    public async Task ClientsCreate_WithABadModeOrNoMerchant_ExitsNonZeroWithOneClearLine()
+    {
+        var bad = await Run("clients", "create", "--mode", "production");
+        var none = await Run("clients", "create", "--mode", "live");
+
+        Assert.NotEqual(0, bad.Code);
+        Assert.Contains("production", bad.Error);
+        Assert.Equal(1, none.Code);
+        Assert.Equal("paymenthub clients create: There is no merchant yet: start PaymentHub once (it creates the first) or use the admin panel.", none.Error.Trim());
+    }
+
+    [Fact]
+    public async Task AdminResetPassword_GivesANewPassword_ThatSignsIn_AndLiftsALockout()
+    {
+        await using (var first = new ServingOn(Data))
+        {
+            var locked = new AdminClient(AdminClient.NewHttp(first));
+            for (var i = 0; i < AdminUsers.MaxFailures; i++) await locked.SignInAttemptAsync("admin", "wrong password " + i);
+        }
+
+        var (code, stdout, stderr) = await Run("admin", "reset-password");
+
+        Assert.True(code == 0, stderr);
+        var password = stdout.Split('\n').Single(l => l.Contains("The new password of 'admin' is:")).Split(": ")[1].Trim();
+        await using var app = new ServingOn(Data);
+        await AdminClient.SignInAsync(app, "admin", password);
+        var unknown = await Run("admin", "reset-password", "--user", "nobody", "--password", "long enough password");
+        Assert.Equal(1, unknown.Code);
+        Assert.Contains("There is no admin panel user 'nobody'.", unknown.Error);
+    }
+}
