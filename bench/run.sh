@@ -7,7 +7,8 @@
 # each with the same wrk settings, right after the floor. Each PaymentHub figure is printed as a ratio
 # of that round's floor, with p50/p99; the summary gives the median ratio over the rounds. Ratios made
 # in one run are what count: this machine's absolute speed swings by a third between runs.
-# Usage: bash bench/run.sh [duration, default 10s] [connections, default 64]   (ROUNDS=n to change rounds)
+# Usage: bash bench/run.sh [duration, default 10s] [connections, default 64]   (ROUNDS=n to change rounds,
+#        APP_DIR=folder to measure a build published before instead of publishing this tree)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10s}
@@ -26,7 +27,9 @@ fi
 
 rm -rf "$out" && mkdir -p "$out"
 echo "== publishing Release builds"
-dotnet publish PaymentHub.csproj -c Release -o "$out/app" --nologo -v quiet >/dev/null
+# APP_DIR=folder measures a PaymentHub published before (an older commit, for a before/after table).
+if [ -n "${APP_DIR:-}" ]; then mkdir -p "$out/app" && cp -r "$APP_DIR"/. "$out/app/"
+else dotnet publish PaymentHub.csproj -c Release -o "$out/app" --nologo -v quiet >/dev/null; fi
 dotnet publish bench/Floor/Floor.csproj -c Release -o "$out/floor" --nologo -v quiet >/dev/null
 
 pids=()
