@@ -8,6 +8,8 @@ namespace PaymentHub.Infrastructure;
 public sealed record Settings
 {
     public required string DataPath { get; init; }
+    /// <summary>A PostgreSQL connection string (PAYMENTHUB_DATABASE); none: the SQLite file in the data folder.</summary>
+    public string? Database { get; init; }
     public string? PublicUrl { get; init; }
     public string? AdminPassword { get; init; }
     public string? BootstrapClientId { get; init; }
@@ -27,6 +29,7 @@ public sealed record Settings
         return new Settings
         {
             DataPath = Path.GetFullPath(Read("PAYMENTHUB_DATA", "Data") ?? "data"),
+            Database = Read("PAYMENTHUB_DATABASE", "Database"),
             PublicUrl = Read("PAYMENTHUB_PUBLIC_URL", "PublicUrl")?.TrimEnd('/'),
             AdminPassword = Read("PAYMENTHUB_ADMIN_PASSWORD", "AdminPassword"),
             BootstrapClientId = Read("PAYMENTHUB_BOOTSTRAP_CLIENT_ID", "BootstrapClientId"),

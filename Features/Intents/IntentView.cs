@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments.Contracts;
 using PaymentHub.Features.Subscriptions.Contracts;
@@ -96,7 +96,7 @@ public static class IntentQueries
 {
     private const string ByIdSql = $"SELECT {IntentRow.Columns} FROM intents WHERE id = @Value AND merchant_id = @MerchantId AND mode = @Mode";
     private const string ByReferenceSql = $"SELECT {IntentRow.Columns} FROM intents WHERE reference_id = @Value AND merchant_id = @MerchantId AND mode = @Mode";
-    public static async Task<IReadOnlyList<IntentView>> ViewsAsync(SqliteConnection c, IReadOnlyList<IntentRow> rows,
+    public static async Task<IReadOnlyList<IntentView>> ViewsAsync(DbConnection c, IReadOnlyList<IntentRow> rows,
         Currencies currencies, string publicBase, CancellationToken ct)
     {
         if (rows.Count == 0) return [];

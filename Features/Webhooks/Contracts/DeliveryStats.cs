@@ -1,4 +1,5 @@
 using Dapper;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace PaymentHub.Features.Webhooks.Contracts;
@@ -15,7 +16,7 @@ public static class DeliveryStats
     /// Deliveries that gave up (retries used up, or their endpoint disabled). Zero on a database
     /// without webhook delivery tables yet: nothing has been delivered, so nothing has failed.
     /// </summary>
-    public static async Task<long> FailedAsync(SqliteConnection c, string merchantId, string mode, CancellationToken ct)
+    public static async Task<long> FailedAsync(DbConnection c, string merchantId, string mode, CancellationToken ct)
     {
         try
         {

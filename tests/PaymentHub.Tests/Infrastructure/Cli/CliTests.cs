@@ -17,6 +17,7 @@ public sealed class CliTests : IDisposable
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
+        PaymentHubFactory.DeleteData(Data);
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 
@@ -31,6 +32,7 @@ public sealed class CliTests : IDisposable
             RedirectStandardOutput = true,
             Environment = { ["PAYMENTHUB_DATA"] = Data, ["PAYMENTHUB_ADMIN_PASSWORD"] = AdminClient.AdminPassword },
         };
+        if (TestDatabases.Postgres) start.Environment["PAYMENTHUB_DATABASE"] = TestDatabases.Create(Data);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -75,7 +77,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("is up to date", second.Out);
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Backup_WhileServing_IsConsistent_AndRestore_IsRefusedUntilTheServerStops()
     {
         var backup = Path.Combine(_root, "backup.db");
@@ -107,7 +109,22 @@ public sealed class CliTests : IDisposable
         Assert.Equal(5, Intents(Path.Combine(Data, "paymenthub.db")));
     }
 
-    [Fact]
+    [PostgresFact]
+    public async Task BackupAndRestore_OnPostgres_AreRefused_PointingToPostgresTools()
+    {
+        await Run("migrate");
+
+        var backup = await Run("backup", Path.Combine(_root, "backup.db"));
+        var restore = await Run("restore", Path.Combine(_root, "backup.db"));
+
+        Assert.Equal((1, 1), (backup.Code, restore.Code));
+        Assert.StartsWith("paymenthub backup: PAYMENTHUB_DATABASE is PostgreSQL", backup.Error);
+        Assert.Contains("pg_dump", backup.Error);
+        Assert.StartsWith("paymenthub restore: PAYMENTHUB_DATABASE is PostgreSQL", restore.Error);
+        Assert.False(File.Exists(Path.Combine(_root, "backup.db")));
+    }
+
+    [SqliteFact]
     public async Task Restore_OfAFileThatIsNotABackup_IsRefused_AndChangesNothing()
     {
         await Run("migrate");

@@ -26,7 +26,7 @@ public sealed class KeysAtRestTests
         app.Services.GetRequiredService<IGatewaySettingsStore>().SaveAsync(app.FixtureMerchantId(), "live",
             new GatewaySettingsUpdate("nmi", "nmi-secret-key-1234", "tok", null), CancellationToken.None);
 
-    [Fact]
+    [SqliteFact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task DataFolder_Database_AndKeyFiles_AreTheOwnersOnly()
     {
