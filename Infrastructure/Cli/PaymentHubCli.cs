@@ -38,6 +38,12 @@ public static class PaymentHubCli
         root.Add(Command("restore", "restore", "Replace the database with a backup. Refused while PaymentHub serves on the same data folder.",
             [restoreFile], (app, result, ct) => RestoreAsync(app, result.GetRequiredValue(restoreFile), ct)));
 
+        var postgres = new Argument<string>("connection-string")
+            { Description = "The PostgreSQL database to copy into, e.g. \"Host=db;Database=paymenthub;Username=paymenthub;Password=…\"; it must be empty." };
+        root.Add(Command("migrate-to-postgres", "migrate-to-postgres",
+            "Copy the data folder's SQLite database (PaymentHub stopped) into an empty PostgreSQL database, then serve from there with PAYMENTHUB_DATABASE.",
+            [postgres], (app, result, ct) => MoveToPostgres.RunAsync(app, result.GetRequiredValue(postgres), ct)));
+
         var clients = new Command("clients", "API clients (the X-Client-ID and X-Client-Secret pairs).");
         var merchant = new Option<string?>("--merchant") { Description = "The merchant's id (mch_…); needed only when there are several." };
         var mode = new Option<string>("--mode") { Description = "test or live.", Required = true };
