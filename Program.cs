@@ -58,6 +58,11 @@ static async Task<int> ServeAsync(string[] args)
 static WebApplication Compose(string[] args)
 {
     var builder = WebApplication.CreateBuilder(args);
+    // Defaults below every other source, so the executable needs no appsettings.json beside it.
+    builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+    {
+        InitialData = Settings.ConfigurationDefaults,
+    });
     var settings = Settings.From(builder.Configuration);
 
     builder.Services.AddSingleton(settings);

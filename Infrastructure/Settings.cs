@@ -1,7 +1,7 @@
 namespace PaymentHub.Infrastructure;
 
 /// <summary>
-/// What operators set, from appsettings.json ("PaymentHub" section) or the PAYMENTHUB_* environment
+/// What operators set, from the "PaymentHub" configuration section (appsettings.json, if present) or the PAYMENTHUB_* environment
 /// variables, the variables winning: scripts and containers set variables, so they must not be
 /// overridden by a file baked into the build. docs/operations.md lists every setting.
 /// </summary>
@@ -22,6 +22,17 @@ public sealed record Settings
     public IReadOnlyList<string> KnownProxies { get; init; } = [];
 
     public string DatabasePath => Path.Combine(DataPath, "paymenthub.db");
+
+    /// <summary>
+    /// Configuration every source may override: console logs at Information, ASP.NET Core's own
+    /// at Warning, and no line per request (each request's failures are logged by us).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> ConfigurationDefaults = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
+    };
 
     public static Settings From(IConfiguration config)
     {

@@ -2,7 +2,7 @@
 # Footprint of the published single file: its size, cold start to the first /health 200 (on a fresh
 # data folder and on an existing one), resident memory when idle and after a load. Each start is
 # measured RUNS times (default 5); the median is reported.
-# Usage: bash bench/footprint.sh
+# Usage: bash bench/footprint.sh   (RUNS=n starts; APP=path to skip the publish)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
@@ -14,15 +14,20 @@ rm -rf "$out" && mkdir -p "$out"
 command -v wrk >/dev/null 2>&1 || { if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi; }
 
 echo "== publishing the single file (linux-x64, self-contained, ReadyToRun)"
-dotnet publish PaymentHub.csproj -c Release -r linux-x64 -o "$out/app" --nologo -v quiet >/dev/null
-app="$out/app/PaymentHub"
+# APP=path/to/PaymentHub measures an executable published before (publishing takes minutes here).
+if [ -n "${APP:-}" ]; then app=$APP
+else
+  dotnet publish PaymentHub.csproj -c Release -r linux-x64 -o "$out/app" --nologo -v quiet >/dev/null
+  app="$out/app/PaymentHub"
+fi
 size=$(stat -c %s "$app")
-others=$(find "$out/app" -type f ! -name PaymentHub ! -name '*.pdb' | wc -l)
+others=$(find "$(dirname "$app")" -type f ! -name PaymentHub ! -name '*.pdb' | wc -l)
 
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# start_ms data-folder → prints milliseconds from exec to the first /health 200, leaves the server running as $pid
+# start data-folder → sets MS to the milliseconds from exec to the first /health 200 and leaves the
+# server running as $pid (not in a subshell, so both variables reach the caller)
 start() {
   local data=$1 t0 t1
   t0=$(now_ms)
@@ -31,7 +36,7 @@ start() {
   pid=$!
   until curl -sf -o /dev/null "$base/health"; do sleep 0.005; done
   t1=$(now_ms)
-  echo $((t1 - t0))
+  MS=$((t1 - t0))
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
 rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
@@ -39,11 +44,11 @@ rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
 fresh=(); existing=()
 for i in $(seq 1 "$runs"); do
   rm -rf "$out/data-$i"
-  fresh+=("$(start "$out/data-$i")"); stop
-  existing+=("$(start "$out/data-$i")"); stop
+  start "$out/data-$i"; fresh+=("$MS"); stop
+  start "$out/data-$i"; existing+=("$MS"); stop
 done
 
-start "$out/data-idle" >/dev/null
+start "$out/data-idle"
 sleep 10
 idle=$(rss_mb)
 wrk -t2 -c64 -d10s -s bench/create.lua "$base/api/platform/intents" >/dev/null

@@ -16,6 +16,9 @@ internal static class AdminStyles
         a:focus, button:focus, input:focus, select:focus, textarea:focus, summary:focus { outline: 3px solid #4c7dff; outline-offset: 1px; }
         h1 { font-size: 1.4rem; margin: .2rem 0 1rem; }
         h2 { font-size: 1.1rem; margin: 1.6rem 0 .6rem; }
+        h3 { font-size: 1rem; margin: 0 0 .6rem; }
+        details { margin-top: .6rem; }
+        .card .table-wrap { margin-top: .6rem; }
         code { background: #eceef2; padding: 0 .25rem; border-radius: 3px; font-size: .9em; }
         .muted { color: var(--muted); font-size: .9rem; }
 
@@ -52,6 +55,9 @@ internal static class AdminStyles
         input, select, textarea { width: 100%; max-width: 32rem; font: inherit; padding: .5rem .6rem; border: 1px solid #b8bfcc; border-radius: 6px; background: #fff; }
         input[type="checkbox"], input[type="radio"] { width: auto; margin-right: .4rem; }
         label.check { display: flex; align-items: center; font-weight: 400; }
+        fieldset { border: 1px solid var(--line); border-radius: 8px; margin: .8rem 0 0; padding: .3rem .8rem .6rem; max-width: 32rem; }
+        legend { font-weight: 600; font-size: .9rem; padding: 0 .3rem; }
+        fieldset label.check { margin: .35rem 0; }
         input[aria-invalid="true"], textarea[aria-invalid="true"] { border-color: var(--danger); }
         .field-error { color: var(--danger); font-size: .85rem; margin: .25rem 0 0; }
         .hint { color: var(--muted); font-size: .85rem; margin: .25rem 0 0; }
@@ -64,6 +70,7 @@ internal static class AdminStyles
         .filters label { margin-top: .5rem; }
         .actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
         form .actions { margin-top: 1rem; }
+        .card > form + form:not([hidden]) { margin-top: 1.4rem; }
         td .actions, form.inline .actions { margin-top: 0; }
 
         .table-wrap { overflow-x: auto; background: #fff; border: 1px solid var(--line); border-radius: 10px; }

@@ -12,7 +12,7 @@ using PaymentHub.Infrastructure.Money;
 namespace PaymentHub.Features.Intents;
 
 /// <summary>An intents row as stored.</summary>
-public sealed record IntentRow
+public record IntentRow
 {
     public required string Id { get; init; }
     public required string MerchantId { get; init; }
@@ -94,8 +94,22 @@ public sealed record IntentReads(Db Db, Currencies Currencies, Settings Settings
 /// <summary>Loading intents for the caller, always filtered by merchant and mode.</summary>
 public static class IntentQueries
 {
-    private const string ByIdSql = $"SELECT {IntentRow.Columns} FROM intents WHERE id = @Value AND merchant_id = @MerchantId AND mode = @Mode";
-    private const string ByReferenceSql = $"SELECT {IntentRow.Columns} FROM intents WHERE reference_id = @Value AND merchant_id = @MerchantId AND mode = @Mode";
+    // The GET hot path learns in the same statement whether the intent has charges or a subscription,
+    // and skips those queries when not (most reads are of intents that are not paid yet).
+    private const string FoundColumns = $"""
+        {IntentRow.Columns},
+        (SELECT COUNT(*) FROM charges WHERE charges.intent_id = intents.id) AS ChargeCount,
+        (SELECT COUNT(*) FROM subscriptions WHERE subscriptions.intent_id = intents.id) AS SubscriptionCount
+        """;
+    private const string ByIdSql = $"SELECT {FoundColumns} FROM intents WHERE id = @Value AND merchant_id = @MerchantId AND mode = @Mode";
+    private const string ByReferenceSql = $"SELECT {FoundColumns} FROM intents WHERE reference_id = @Value AND merchant_id = @MerchantId AND mode = @Mode";
+
+    private sealed record FoundRow : IntentRow
+    {
+        public long ChargeCount { get; init; }
+        public long SubscriptionCount { get; init; }
+    }
+
     public static async Task<IReadOnlyList<IntentView>> ViewsAsync(DbConnection c, IReadOnlyList<IntentRow> rows,
         Currencies currencies, string publicBase, CancellationToken ct)
     {
@@ -115,13 +129,13 @@ public static class IntentQueries
     /// <summary>One intent with its items, charges and subscription, on prepared statements (the GET hot path).</summary>
     public static IntentView? FindView(ReadSession s, Caller caller, bool byReference, string value, Currencies currencies, string publicBase)
     {
-        var row = s.SingleOrDefault<IntentRow>(byReference ? ByReferenceSql : ByIdSql,
+        var row = s.SingleOrDefault<FoundRow>(byReference ? ByReferenceSql : ByIdSql,
             ("Value", value), ("MerchantId", caller.MerchantId), ("Mode", caller.Mode));
         if (row is null) return null;
         var exponent = currencies.Get(row.Currency).Exponent;
         var items = IntentItems.ForIntent(s, row.Id);
-        var charges = ChargeReads.ForIntent(s, row.Id).Select(c => ChargeView.Of(c, exponent)).ToList();
-        var subscription = SubscriptionReads.ForIntent(s, row.Id) is { } sub ? SubscriptionViewOf(sub, exponent) : null;
+        List<ChargeView> charges = row.ChargeCount == 0 ? [] : ChargeReads.ForIntent(s, row.Id).Select(c => ChargeView.Of(c, exponent)).ToList();
+        var subscription = row.SubscriptionCount > 0 && SubscriptionReads.ForIntent(s, row.Id) is { } sub ? SubscriptionViewOf(sub, exponent) : null;
         return View(row, items, charges, subscription, currencies, publicBase);
     }
 

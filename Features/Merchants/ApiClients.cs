@@ -13,6 +13,9 @@ public sealed record ApiClientSummary(string ClientId, string Name, string Mode,
 /// <summary>Creating and revoking API clients (admin panel, command line and bootstrap share these).</summary>
 public static class ApiClients
 {
+    /// <summary>Raised by a unit that revoked a client, so that caches of verified clients forget it as it commits.</summary>
+    public static readonly CommitSignal Changed = new("api_clients.changed");
+
     private const string InsertSql = """
         INSERT INTO api_clients (client_id, merchant_id, mode, name, secret_hash, created_at)
         VALUES (@ClientId, @MerchantId, @Mode, @Name, @SecretHash, @CreatedAt)
@@ -48,8 +51,13 @@ public static class ApiClients
     }
 
     /// <summary>Revokes a client at once; false when it is unknown or already revoked.</summary>
-    public static async Task<bool> RevokeAsync(DbTx tx, string merchantId, string clientId, DateTimeOffset now) =>
-        await tx.Connection.ExecuteAsync(RevokeSql, new { ClientId = clientId, MerchantId = merchantId, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction) == 1;
+    public static async Task<bool> RevokeAsync(DbTx tx, string merchantId, string clientId, DateTimeOffset now)
+    {
+        var revoked = await tx.Connection.ExecuteAsync(RevokeSql,
+            new { ClientId = clientId, MerchantId = merchantId, Now = now.ToUnixTimeMilliseconds() }, tx.Transaction) == 1;
+        if (revoked) tx.AfterCommit(Changed);
+        return revoked;
+    }
 
     /// <summary>Rotation: a new client for the same merchant and mode, the old one revoked in the same transaction.</summary>
     public static async Task<NewApiClient?> RotateAsync(DbTx tx, string merchantId, string clientId, DateTimeOffset now)

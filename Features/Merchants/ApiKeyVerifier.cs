@@ -1,10 +1,22 @@
+using System.Security.Cryptography;
+using System.Text;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Merchants;
 
-internal sealed class ApiKeyVerifier(Db db) : IApiKeyVerifier
+/// <summary>
+/// Checks API keys against <c>api_clients</c>, keeping each verified client in memory for a few
+/// seconds so that a burst of requests from one client costs one query, not one per request.
+/// A revoke or rotate in this process empties the cache as part of its commit (before the writer
+/// reports the commit), so the old key stops working at once; one made by another process sharing
+/// the database is seen within <see cref="Lifetime"/>.
+/// </summary>
+internal sealed class ApiKeyVerifier : IApiKeyVerifier
 {
+    /// <summary>How long a verified client is trusted without asking the database again.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
+
     private const string Sql = """
         SELECT client_id AS ClientId, merchant_id AS MerchantId, mode AS Mode, secret_hash AS SecretHash
         FROM api_clients
@@ -13,13 +25,69 @@ internal sealed class ApiKeyVerifier(Db db) : IApiKeyVerifier
 
     private sealed record Row(string ClientId, string MerchantId, string Mode, string SecretHash);
 
+    private sealed record Entry(Caller Caller, byte[] SecretHash, DateTimeOffset LoadedAt);
+
+    private readonly Db _db;
+    private readonly TimeProvider _clock;
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private long _generation;
+
+    public ApiKeyVerifier(Db db, DbWriter writer, TimeProvider clock)
+    {
+        _db = db;
+        _clock = clock;
+        writer.OnCommitInline(ApiClients.Changed, Forget);
+    }
+
     public Task<Caller?> VerifyAsync(string clientId, string clientSecret, CancellationToken ct)
     {
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(clientSecret));
+        Entry? entry;
+        long generation;
+        lock (_gate)
+        {
+            _entries.TryGetValue(clientId, out entry);
+            generation = _generation;
+        }
+        if (entry is not null && _clock.GetUtcNow() - entry.LoadedAt is var age && age >= TimeSpan.Zero && age < Lifetime)
+            return Task.FromResult(CryptographicOperations.FixedTimeEquals(presented, entry.SecretHash) ? entry.Caller : null);
+
         Row? row;
-        using (var session = db.Sessions.Rent())
+        var loadedAt = _clock.GetUtcNow();
+        using (var session = _db.Sessions.Rent())
             row = session.SingleOrDefault<Row>(Sql, ("ClientId", clientId));
-        // Hash even when the client is unknown, so timing does not reveal which client ids exist.
-        var matches = Secrets.SecretMatches(clientSecret, row?.SecretHash ?? new string('0', 64));
-        return Task.FromResult(row is not null && matches ? new Caller(row.ClientId, row.MerchantId, row.Mode) : null);
+        if (row is null || !TryHex(row.SecretHash, out var stored))
+        {
+            // Compare anyway, so timing does not reveal which client ids exist.
+            CryptographicOperations.FixedTimeEquals(presented, new byte[SHA256.HashSizeInBytes]);
+            lock (_gate)
+                if (_generation == generation) _entries.Remove(clientId);
+            return Task.FromResult<Caller?>(null);
+        }
+
+        var fresh = new Entry(new Caller(row.ClientId, row.MerchantId, row.Mode), stored, loadedAt);
+        lock (_gate)
+        {
+            // A revoke that committed while we were reading must not be undone by caching what we read before it.
+            if (_generation == generation) _entries[clientId] = fresh;
+        }
+        return Task.FromResult(CryptographicOperations.FixedTimeEquals(presented, stored) ? fresh.Caller : null);
+    }
+
+    /// <summary>Drops every cached client: called as a revoke or rotate commits.</summary>
+    private void Forget()
+    {
+        lock (_gate)
+        {
+            _generation++;
+            _entries.Clear();
+        }
+    }
+
+    private static bool TryHex(string hex, out byte[] bytes)
+    {
+        try { bytes = Convert.FromHexString(hex); return bytes.Length == SHA256.HashSizeInBytes; }
+        catch (FormatException) { bytes = []; return false; }
     }
 }

@@ -18,13 +18,4 @@ public static class Secrets
 
     // API secrets are 256-bit random values, so a fast hash is enough: there is nothing to brute-force.
     public static string HashSecret(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
-
-    public static bool SecretMatches(string secret, string storedHash)
-    {
-        var actual = SHA256.HashData(Encoding.UTF8.GetBytes(secret));
-        byte[] expected;
-        try { expected = Convert.FromHexString(storedHash); }
-        catch (FormatException) { return false; }
-        return CryptographicOperations.FixedTimeEquals(actual, expected);
-    }
 }

@@ -166,6 +166,7 @@ public sealed class DbWriter : IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly Lock _subscriptionsGate = new();
     private Dictionary<CommitSignal, Action[]> _subscriptions = [];
+    private Dictionary<CommitSignal, Action[]> _inlineSubscriptions = [];
     private readonly Channel<IWorkItem> _queue = Channel.CreateUnbounded<IWorkItem>(
         new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
@@ -212,6 +213,35 @@ public sealed class DbWriter : IAsyncDisposable
             next[signal] = [.. next.GetValueOrDefault(signal) ?? [], callback];
             _subscriptions = next;
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> on the writer thread right after each commit of units that
+    /// raised <paramref name="signal"/>, before their callers are told of the commit: for cheap
+    /// in-memory work that must be done by then (forgetting a revoked API key). It must not block or throw.
+    /// </summary>
+    public void OnCommitInline(CommitSignal signal, Action callback)
+    {
+        lock (_subscriptionsGate)
+        {
+            var next = new Dictionary<CommitSignal, Action[]>(_inlineSubscriptions);
+            next[signal] = [.. next.GetValueOrDefault(signal) ?? [], callback];
+            _inlineSubscriptions = next;
+        }
+    }
+
+    private void CommittedInline(IEnumerable<DbTx> units)
+    {
+        var subscriptions = Volatile.Read(ref _inlineSubscriptions);
+        if (subscriptions.Count == 0) return;
+        foreach (var unit in units)
+            foreach (var signal in unit.Signals)
+                if (subscriptions.TryGetValue(signal, out var callbacks))
+                    foreach (var callback in callbacks)
+                    {
+                        try { callback(); }
+                        catch (Exception ex) { _logger.LogError(ex, "A callback at the commit of {Signal} failed", signal.Name); }
+                    }
     }
 
     /// <summary>Hands the callbacks of the signals the committed units raised to the thread pool: the writer thread never waits on them.</summary>
@@ -269,6 +299,7 @@ public sealed class DbWriter : IAsyncDisposable
                     continue;
                 }
             }
+            CommittedInline([unit]);
             Committed([unit]);
             return result;
         }
@@ -355,6 +386,7 @@ public sealed class DbWriter : IAsyncDisposable
             }
         }
         transaction.Commit();
+        CommittedInline(units);
         foreach (var item in group) item.Complete();
         Committed(units);
         return true;
@@ -376,6 +408,7 @@ public sealed class DbWriter : IAsyncDisposable
             return;
         }
         transaction.Commit();
+        CommittedInline([unit]);
         item.Complete();
         Committed([unit]);
     }

@@ -98,7 +98,7 @@ public sealed class CancelSubscription : ICarterModule
                 tx.Execute(CancelLaterSql, ("Reason", $"Cancelled by the merchant at the end of the billing period{said}."), ("Now", at), ("Id", s.Id));
                 await IntentLog.WriteAsync(tx, s.IntentId, "subscription.cancel_scheduled",
                     $"Subscription {s.Id} will be cancelled at the end of its billing period, {Formats.Timestamp(s.CurrentPeriodEnd)}; it will not be charged again.",
-                    Actor.Api, now);
+                    caller.Actor, now);
                 return Answer(s, s.Status, true, null);
             }
             // A renewal whose outcome is not yet known may have taken the money: cancelling now could not say what the customer paid for.
@@ -109,7 +109,7 @@ public sealed class CancelSubscription : ICarterModule
             var reason = $"Cancelled by the merchant{said}.";
             tx.Execute(CancelNowSql, ("Now", at), ("Reason", reason), ("Id", s.Id));
             var intent = (await IntentState.LoadAsync(tx, s.IntentId))!;
-            await SubscriptionEvents.CanceledAsync(tx, intent, s.Id, reason, Actor.Api, now);
+            await SubscriptionEvents.CanceledAsync(tx, intent, s.Id, reason, caller.Actor, now);
             return Answer(s, "cancelled", s.EndsWithPeriod, at);
         }, ct);
     }

@@ -1,10 +1,9 @@
 using Dapper;
 using System.Data.Common;
-using Microsoft.Data.Sqlite;
 
 namespace PaymentHub.Features.Webhooks.Contracts;
 
-/// <summary>Figures over a merchant's webhook deliveries for its dashboard.</summary>
+/// <summary>Figures over a merchant's webhook deliveries for its dashboard and its webhooks page.</summary>
 public static class DeliveryStats
 {
     private const string FailedSql = """
@@ -12,19 +11,18 @@ public static class DeliveryStats
         WHERE e.merchant_id = @MerchantId AND e.mode = @Mode AND d.status = 'dead'
         """;
 
-    /// <summary>
-    /// Deliveries that gave up (retries used up, or their endpoint disabled). Zero on a database
-    /// without webhook delivery tables yet: nothing has been delivered, so nothing has failed.
-    /// </summary>
-    public static async Task<long> FailedAsync(DbConnection c, string merchantId, string mode, CancellationToken ct)
-    {
-        try
-        {
-            return await c.ExecuteScalarAsync<long>(new CommandDefinition(FailedSql, new { MerchantId = merchantId, Mode = mode }, cancellationToken: ct));
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal))
-        {
-            return 0;
-        }
-    }
+    private const string FailedPerEndpointSql = """
+        SELECT d.endpoint_id AS EndpointId, COUNT(*) AS Dead FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+        WHERE e.merchant_id = @MerchantId AND e.mode = @Mode AND d.status = 'dead'
+        GROUP BY d.endpoint_id
+        """;
+
+    /// <summary>Deliveries that gave up: retries used up, or their endpoint disabled. Redelivery sends them again.</summary>
+    public static Task<long> FailedAsync(DbConnection c, string merchantId, string mode, CancellationToken ct) =>
+        c.ExecuteScalarAsync<long>(new CommandDefinition(FailedSql, new { MerchantId = merchantId, Mode = mode }, cancellationToken: ct));
+
+    /// <summary>The same count per endpoint; endpoints without any are left out.</summary>
+    public static async Task<Dictionary<string, long>> FailedPerEndpointAsync(DbConnection c, string merchantId, string mode, CancellationToken ct) =>
+        (await c.QueryAsync<(string EndpointId, long Dead)>(new CommandDefinition(FailedPerEndpointSql, new { MerchantId = merchantId, Mode = mode }, cancellationToken: ct)))
+        .ToDictionary(r => r.EndpointId, r => r.Dead, StringComparer.Ordinal);
 }

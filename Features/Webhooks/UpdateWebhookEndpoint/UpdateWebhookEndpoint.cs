@@ -2,6 +2,7 @@ using Carter;
 using System.Reflection;
 using Dapper;
 using FluentValidation;
+using PaymentHub.Features.Intents.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Http;
@@ -65,7 +66,8 @@ public sealed class UpdateWebhookEndpoint : ICarterModule
         {
             if (await Endpoints.FindAsync(tx, endpointId, caller) is null)
                 return null;
-            if (request.Enabled == false) Endpoints.Disable(tx, endpointId, "Disabled through the API.", now);
+            if (request.Enabled == false)
+                Endpoints.Disable(tx, endpointId, caller.Actor == Actor.Admin ? "Disabled in the admin panel." : "Disabled through the API.", now);
             await tx.Connection.ExecuteAsync(UpdateSql, new
             {
                 Id = endpointId, request.Url,

@@ -1,4 +1,5 @@
 using System.Net;
+using Dapper;
 using PaymentHub.Features.Merchants;
 
 namespace PaymentHub.Tests.Infrastructure;
@@ -78,11 +79,43 @@ public sealed class ApiKeyAuthenticationTests(PaymentHubFactory app) : IClassFix
     {
         var merchant = app.FixtureMerchantId();
         var old = await app.CreateClientAsync(merchant);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api(old).GetAsync(IntentCalls.Intents)).StatusCode);
         var rotated = await app.WriteAsync(tx => ApiClients.RotateAsync(tx, merchant, old.ClientId, app.Clock.GetUtcNow()));
 
         Assert.NotNull(rotated);
         await AssertInvalidApiKey(await app.Api(old).GetAsync(IntentCalls.Intents));
         Assert.Equal(HttpStatusCode.OK, (await app.Api(rotated).GetAsync(IntentCalls.Intents)).StatusCode);
+    }
+
+    [Fact]
+    public async Task RevokedByAnotherProcess_StopsWorkingWithinTheCacheLifetime()
+    {
+        var merchant = app.FixtureMerchantId();
+        var client = await app.CreateClientAsync(merchant);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api(client).GetAsync(IntentCalls.Intents)).StatusCode);
+
+        // Another instance on the same database revokes it: this process learns only from the database.
+        using (var other = app.Open())
+        {
+            other.Execute("UPDATE api_clients SET revoked_at = 1 WHERE client_id = @ClientId", new { client.ClientId });
+        }
+        var whileCached = await app.Api(client).GetAsync(IntentCalls.Intents);
+        app.Clock.Advance(TimeSpan.FromSeconds(5));
+        var afterLifetime = await app.Api(client).GetAsync(IntentCalls.Intents);
+
+        Assert.Equal(HttpStatusCode.OK, whileCached.StatusCode);
+        await AssertInvalidApiKey(afterLifetime);
+    }
+
+    [Fact]
+    public async Task CachedClient_WithAWrongSecret_Is401()
+    {
+        var client = await app.CreateClientAsync(app.FixtureMerchantId());
+        Assert.Equal(HttpStatusCode.OK, (await app.Api(client).GetAsync(IntentCalls.Intents)).StatusCode);
+
+        await AssertInvalidApiKey(await app.Api(client.ClientId, client.ClientSecret + "x").GetAsync(IntentCalls.Intents));
+        await AssertInvalidApiKey(await app.Api(client.ClientId, client.ClientSecret[..^1]).GetAsync(IntentCalls.Intents));
+        Assert.Equal(HttpStatusCode.OK, (await app.Api(client).GetAsync(IntentCalls.Intents)).StatusCode);
     }
 
     [Fact]

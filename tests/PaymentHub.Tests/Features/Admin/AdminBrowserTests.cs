@@ -4,6 +4,7 @@ using Microsoft.Playwright;
 using PaymentHub.Features.Intents;
 using PaymentHub.Features.Merchants;
 using PaymentHub.Tests.Features.Checkout;
+using PaymentHub.Tests.Features.Webhooks;
 using PaymentHub.Tests.Infrastructure;
 using PaymentHub.Tests.Infrastructure.Jobs;
 using static Microsoft.Playwright.Assertions;
@@ -41,13 +42,44 @@ public sealed class AdminBrowserTests(JobsServerFixture server, ChromiumFixture 
     private static ILocator Nav(IPage page, string name) =>
         page.GetByRole(AriaRole.Navigation, new() { Name = "Admin" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true });
 
-    private async Task<(string Id, string Reference)> PaidIntentAsync()
+    private async Task<(string Id, string Reference)> PaidIntentAsync(Func<IntentBuilder, IntentBuilder>? vary = null)
     {
         var reference = "BROWSER-" + Guid.NewGuid().ToString("N")[..8];
         var checkout = new CheckoutDriver(server);
-        var (id, path) = await checkout.CreateAsync(new IntentBuilder(reference).With("integration_type", "iframe").Without("success_url").Without("cancel_url"));
+        var intent = new IntentBuilder(reference).With("integration_type", "iframe").Without("success_url").Without("cancel_url");
+        var (id, path) = await checkout.CreateAsync(vary?.Invoke(intent) ?? intent);
         await checkout.PayAsync(checkout.Browser(), path);
         return (id, reference);
+    }
+
+    /// <summary>
+    /// A merchant of its own, added on the Merchants page, which puts it on screen (its webhook
+    /// endpoints then receive no other test's events); returns a client of its test key over HTTP.
+    /// </summary>
+    private async Task<HttpClient> OwnMerchantAsync(IPage page)
+    {
+        var name = "Browser shop " + Guid.NewGuid().ToString("N")[..6];
+        await Nav(page, "Merchants").ClickAsync();
+        await page.GetByLabel("Shop name").FillAsync(name);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add merchant" }).ClickAsync();
+        await Expect(page.Locator("header.top .merchant")).ToHaveTextAsync(name);
+        var key = await server.CreateClientAsync(server.Scalar<string>("SELECT id FROM merchants WHERE name = @name", new { name }));
+        var api = new HttpClient { BaseAddress = new Uri(server.BaseUrl) };
+        api.DefaultRequestHeaders.Add("X-Client-ID", key.ClientId);
+        api.DefaultRequestHeaders.Add("X-Client-Secret", key.ClientSecret);
+        return api;
+    }
+
+    /// <summary>Reloads the page (it is rendered once, without script) until <paramref name="locator"/> contains <paramref name="text"/>.</summary>
+    private static async Task ReloadUntilAsync(IPage page, ILocator locator, string text)
+    {
+        for (var i = 0; i < 75; i++)
+        {
+            if (await locator.CountAsync() > 0 && (await locator.InnerTextAsync()).Contains(text, StringComparison.Ordinal)) return;
+            await Task.Delay(200);
+            await page.ReloadAsync();
+        }
+        await Expect(locator).ToContainTextAsync(text);
     }
 
     [Fact]
@@ -170,7 +202,8 @@ public sealed class AdminBrowserTests(JobsServerFixture server, ChromiumFixture 
         await page.GotoAsync($"{server.BaseUrl}/admin/intents/{id}");
         await Expect(page.GetByRole(AriaRole.List, new() { Name = "Timeline" })).ToContainTextAsync("payment.succeeded");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Refund", Exact = true })).ToHaveCountAsync(0);
-        foreach (var (link, button) in new[] { ("API clients", "Create API client"), ("Gateway", "Save gateway settings"), ("Merchants", "Add merchant") })
+        foreach (var (link, button) in new[] { ("API clients", "Create API client"), ("Webhooks", "Create webhook endpoint"), ("Gateway", "Save gateway settings"),
+                     ("Merchants", "Add merchant") })
         {
             await Nav(page, link).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToBeVisibleAsync();
@@ -184,7 +217,11 @@ public sealed class AdminBrowserTests(JobsServerFixture server, ChromiumFixture 
     [Fact]
     public async Task OnAPhone_TheNavigationWraps_AndNoPageScrollsSideways()
     {
-        var (id, _) = await PaidIntentAsync();
+        var (id, _) = await PaidIntentAsync(i => i.Recurring(30));
+        var subscription = server.Scalar<string>("SELECT id FROM subscriptions WHERE intent_id = @id", new { id });
+        // Disabled, so that the payments of the other tests are not sent to it.
+        var endpoint = (string)(await Envelopes.AssertOk(await server.LiveApi().PostJson(Hooks.Endpoints,
+            new { url = "https://shop.example/webhooks/paymenthub/a-rather-long-path-that-must-wrap", enabled = false })))["id"]!;
         var (context, page) = await SignedInAsync(options: new() { ViewportSize = new() { Width = 375, Height = 740 }, IsMobile = true, HasTouch = true });
         await using var _ = context;
 
@@ -196,13 +233,106 @@ public sealed class AdminBrowserTests(JobsServerFixture server, ChromiumFixture 
         await Nav(page, "Customers").TapAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/admin/customers$"));
 
-        foreach (var path in new[] { "/admin", "/admin/intents", $"/admin/intents/{id}", "/admin/customers", "/admin/api-clients", "/admin/gateway",
-                     "/admin/settings", "/admin/merchants", "/admin/users" })
+        foreach (var path in new[] { "/admin", "/admin/intents", $"/admin/intents/{id}", "/admin/subscriptions", $"/admin/subscriptions/{subscription}",
+                     "/admin/customers", "/admin/api-clients", "/admin/webhooks", $"/admin/webhooks/{endpoint}", "/admin/gateway", "/admin/settings",
+                     "/admin/merchants", "/admin/users" })
         {
             await page.GotoAsync(server.BaseUrl + path);
             var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
             Assert.True(overflow <= 0, $"{path} scrolls {overflow}px sideways at 375px wide.");
         }
+    }
+
+    [Fact]
+    public async Task ASubscription_FoundByItsCustomer_IsCancelledFromThePanel()
+    {
+        var customer = "SUB-" + Guid.NewGuid().ToString("N")[..8];
+        var (intentId, _) = await PaidIntentAsync(i => i.Recurring(30).With("customer_ref_id", customer));
+        var (context, page) = await SignedInAsync();
+        await using var _ = context;
+
+        await Nav(page, "Subscriptions").ClickAsync();
+        await page.GetByLabel("Customer ref ID").FillAsync(customer);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("1 subscription in test mode match.");
+        await page.GetByRole(AriaRole.Table).GetByRole(AriaRole.Link, new() { Name = "sub_" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/subscriptions/sub_[0-9a-f-]+$"));
+        await page.GetByLabel("Reason (optional)").FillAsync("Customer asked by phone");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel subscription" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("The subscription was cancelled; it will not be charged again.");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("cancelled");
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Details" })).ToContainTextAsync("Cancelled by the merchant: Customer asked by phone.");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel subscription" })).ToBeHiddenAsync();
+        Assert.Equal("cancelled", server.Scalar<string>("SELECT status FROM subscriptions WHERE intent_id = @intentId", new { intentId }));
+        Assert.Equal(1, server.Scalar<long>("SELECT COUNT(*) FROM events WHERE intent_id = @intentId AND type = 'subscription.canceled'", new { intentId }));
+        await page.GetByRole(AriaRole.Link, new() { Name = "the intent that started it" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.List, new() { Name = "Timeline" })).ToContainTextAsync("subscription.canceled · admin");
+    }
+
+    [Fact]
+    public async Task AWebhookEndpoint_CreatedInThePanel_ShowsItsSecretOnce()
+    {
+        var (context, page) = await SignedInAsync();
+        await using var _ = context;
+        await OwnMerchantAsync(page);
+
+        await Nav(page, "Webhooks").ClickAsync();
+        await page.GetByLabel("Endpoint URL").FillAsync("https://shop.example/webhooks/paymenthub");
+        await page.GetByLabel("Description (optional)").FillAsync("Order system");
+        await page.GetByLabel("payment.succeeded").CheckAsync();
+        await page.GetByLabel("payment.refunded").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create webhook endpoint" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Copy its signing secret now: it is not shown again.");
+        var secret = await page.Locator("[data-reveal='Signing secret']").InnerTextAsync();
+        Assert.Matches("^whsec_[A-Za-z0-9+/=]{32,}$", secret);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("https://shop.example/webhooks/paymenthub");
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Details" })).ToContainTextAsync("payment.refunded, payment.succeeded");
+        await page.ReloadAsync();
+        await Expect(page.GetByText(secret)).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-reveal]")).ToHaveCountAsync(0);
+        await Nav(page, "Webhooks").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Endpoints" })).ToContainTextAsync("Order system");
+        await Expect(page.GetByText(secret)).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task AFailedWebhookDelivery_RetriedFromThePanel_Succeeds()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Answer = r => r.Attempt == 1 ? new WebhookReceiver.Reply(500, Body: "not ready yet") : new WebhookReceiver.Reply(Body: "got it");
+        var (context, page) = await SignedInAsync();
+        await using var _ = context;
+        using var api = await OwnMerchantAsync(page);
+        await Nav(page, "Webhooks").ClickAsync();
+        await page.GetByLabel("Endpoint URL").FillAsync(receiver.Url);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create webhook endpoint" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Copy its signing secret now");
+
+        // An event: the API cancels an intent; the job server sends it at once, and the receiver answers 500.
+        var intent = await api.CreateIntentIdAsync();
+        Assert.Equal(HttpStatusCode.OK, (await api.CancelAsync(intent)).StatusCode);
+        var eventId = server.Scalar<string>("SELECT id FROM events WHERE intent_id = @intent AND type = 'payment.canceled'", new { intent });
+        await receiver.WaitAsync(r => r.Count == 1);
+        var delivery = page.GetByRole(AriaRole.Region, new() { Name = eventId });
+        await ReloadUntilAsync(page, delivery, "attempt 1 failed (HTTP 500)");
+        await Expect(delivery.GetByRole(AriaRole.Table, new() { Name = $"Attempts of {eventId}" })).ToContainTextAsync("not ready yet");
+
+        await delivery.GetByRole(AriaRole.Button, new() { Name = "Retry now" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"{eventId} is being sent to this endpoint again now");
+        await receiver.WaitAsync(r => r.Count == 2);
+        await ReloadUntilAsync(page, delivery, "succeeded");
+        var attempts = delivery.GetByRole(AriaRole.Table, new() { Name = $"Attempts of {eventId}" }).GetByRole(AriaRole.Row);
+        await Expect(attempts).ToHaveCountAsync(3); // the header and two attempts
+        await Expect(attempts.Nth(1)).ToContainTextAsync("500");
+        await Expect(attempts.Nth(2)).ToContainTextAsync("200");
+        await Expect(attempts.Nth(2)).ToContainTextAsync("got it");
+        await Expect(delivery.GetByRole(AriaRole.Button, new() { Name = "Retry now" })).ToHaveCountAsync(0);
+        await delivery.GetByText("Payload").ClickAsync();
+        await Expect(delivery.Locator("pre")).ToContainTextAsync(intent);
+        Assert.Equal([eventId, eventId], receiver.Requests.Select(r => r.Id));
     }
 
     [Fact]

@@ -112,6 +112,8 @@ public sealed class SubscriptionApiTests(PaymentHubFactory app) : IClassFixture<
         var canceled = Assert.Single(await billing.EventsAsync("subscription.canceled"));
         Assert.Equal((id, intentId, "Cancelled by the merchant: Customer moved away."),
             ((string)canceled["subscription_id"]!, (string)canceled["intent_id"]!, (string)canceled["message"]!));
+        Assert.Equal("api", app.Scalar<string>(
+            "SELECT actor_type FROM intent_logs WHERE intent_id = @intentId AND event_type = 'subscription.canceled'", new { intentId }));
 
         var again = await billing.CancelAsync(id);
         Assert.Equal("cancelled", (string)again["status"]!);
