@@ -67,7 +67,7 @@ public static class MoveToPostgres
         foreach (var (table, rows) in copied) Console.WriteLine($"  {table,-26} {rows,10:N0} rows");
         Console.WriteLine($"""
             Start PaymentHub with PAYMENTHUB_DATABASE set to this connection string. Give every instance the
-            key folder {Path.Combine(settings.DataPath, "keys")} (the same files, or one shared folder): the NMI keys
+            key folder {settings.KeysPath} (one shared folder, PAYMENTHUB_KEYS, or the same files): the NMI keys
             and webhook secrets in the database are encrypted with it. The SQLite file is left as it was.
             """);
         return 0;

@@ -139,7 +139,7 @@ public static class PaymentHubCli
         }
         File.Move(temporary, file.FullName, overwrite: true);
         Console.WriteLine($"Backed up {settings.DatabasePath} to {file.FullName} ({new FileInfo(file.FullName).Length:N0} bytes).");
-        Console.WriteLine($"Keep the key folder {Path.Combine(settings.DataPath, "keys")} too: without it the NMI keys and webhook secrets in the backup can't be decrypted.");
+        Console.WriteLine($"Keep the key folder {settings.KeysPath} too: without it the NMI keys and webhook secrets in the backup can't be decrypted.");
         return 0;
     }
 

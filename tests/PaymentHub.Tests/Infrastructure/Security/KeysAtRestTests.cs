@@ -45,6 +45,52 @@ public sealed class KeysAtRestTests
     }
 
     [Fact]
+    public async Task WithAKeysFolder_TheKeyRingLivesThere_NotInTheDataFolder()
+    {
+        var keys = Path.Combine(Path.GetTempPath(), "paymenthub-tests", "keys-" + Guid.NewGuid().ToString("N"));
+        var data = PaymentHubFactory.NewDataPath();
+        try
+        {
+            await using var app = new PaymentHubOnData(data, ("PAYMENTHUB_KEYS", keys));
+            await SaveNmiKeyAsync(app);
+
+            Assert.NotEmpty(Directory.GetFiles(keys, "key-*.xml"));
+            Assert.False(Directory.Exists(Path.Combine(data, "keys")));
+            var stored = await app.Services.GetRequiredService<IGatewaySettingsStore>().GetAsync(app.FixtureMerchantId(), "live", CancellationToken.None);
+            Assert.Equal("nmi-secret-key-1234", stored!.SecurityKey);
+        }
+        finally
+        {
+            PaymentHubFactory.DeleteData(data);
+            PaymentHubFactory.DeleteData(keys);
+        }
+    }
+
+    [PostgresFact]
+    public async Task TwoInstances_WithDataFoldersOfTheirOwn_ButOneDatabaseAndKeysFolder_DecryptEachOthersSecrets()
+    {
+        var keys = Path.Combine(Path.GetTempPath(), "paymenthub-tests", "keys-" + Guid.NewGuid().ToString("N"));
+        var first = PaymentHubFactory.NewDataPath();
+        var second = PaymentHubFactory.NewDataPath();
+        try
+        {
+            await using var a = new PaymentHubOnData(first, ("PAYMENTHUB_KEYS", keys));
+            await SaveNmiKeyAsync(a);
+            await using var b = new PaymentHubOnData(second, ("PAYMENTHUB_KEYS", keys), ("PAYMENTHUB_DATABASE", TestDatabases.ConnectionStringFor(first)));
+
+            var stored = await b.Services.GetRequiredService<IGatewaySettingsStore>().GetAsync(a.FixtureMerchantId(), "live", CancellationToken.None);
+
+            Assert.Equal("nmi-secret-key-1234", stored!.SecurityKey);
+        }
+        finally
+        {
+            PaymentHubFactory.DeleteData(first);
+            PaymentHubFactory.DeleteData(second);
+            PaymentHubFactory.DeleteData(keys);
+        }
+    }
+
+    [Fact]
     public async Task WithAKeyCertificate_KeysAreStoredEncrypted_AndStillDecrypt()
     {
         var folder = Directory.CreateTempSubdirectory("paymenthub-cert-").FullName;
