@@ -171,8 +171,12 @@ public sealed class DbWriter : IAsyncDisposable
         new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
-    /// <summary>How often a PostgreSQL unit is tried before its last failure is the caller's.</summary>
-    internal const int MaxAttempts = 40;
+    /// <summary>
+    /// How often a PostgreSQL unit is tried before its last refusal is the caller's: serialization
+    /// failures come and go with the load (each pause is longer, up to 0.1 s); a unique key taken
+    /// meanwhile is seen at the next try, so one that stays taken is the unit's own mistake.
+    /// </summary>
+    internal const int MaxAttempts = 100, MaxUniqueViolationAttempts = 5;
 
     public DbWriter(Db db, ILogger<DbWriter> logger, TimeProvider? clock = null)
     {
@@ -275,6 +279,7 @@ public sealed class DbWriter : IAsyncDisposable
     private async Task<T> WritePostgresAsync<T>(Func<DbTx, Task<T>> work, CancellationToken ct)
     {
         if (_disposed) throw new ObjectDisposedException(nameof(DbWriter));
+        var uniqueViolations = 0;
         for (var attempt = 1; ; attempt++)
         {
             ct.ThrowIfCancellationRequested();
@@ -291,8 +296,15 @@ public sealed class DbWriter : IAsyncDisposable
                     // Not cancellable: once asked, a commit's outcome must be known.
                     await transaction.CommitAsync(CancellationToken.None);
                 }
-                catch (PostgresException ex) when (attempt < MaxAttempts && IsConflict(ex))
+                catch (PostgresException ex) when (IsConflict(ex))
                 {
+                    if (ex.SqlState == PostgresErrorCodes.UniqueViolation) uniqueViolations++;
+                    if (attempt >= MaxAttempts || uniqueViolations >= MaxUniqueViolationAttempts)
+                    {
+                        await RollbackQuietly(transaction);
+                        _logger.LogWarning(ex, "A database write gave up after {Attempts} attempts: it kept conflicting ({SqlState})", attempt, ex.SqlState);
+                        throw;
+                    }
                     await RollbackQuietly(transaction);
                     // Apart, at random and a little longer each time, so the same units don't meet again at once.
                     await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(100, 1 << Math.Min(attempt, 7))), ct);

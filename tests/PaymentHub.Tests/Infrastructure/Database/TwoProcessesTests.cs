@@ -24,6 +24,10 @@ public sealed class TwoProcessesTests : IAsyncLifetime
     private readonly string _dataPath = PaymentHubFactory.NewDataPath();
     private readonly List<Process> _processes = [];
     private readonly List<string> _origins = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    /// <summary>The processes' last lines of output (warnings and errors), for failure messages.</summary>
+    private string Output() => string.Join('\n', _output.TakeLast(40));
 
     public async Task InitializeAsync()
     {
@@ -73,8 +77,9 @@ public sealed class TwoProcessesTests : IAsyncLifetime
         };
         var process = Process.Start(start)!;
         _processes.Add(process);
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var instance = _processes.Count - 1;
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) _output.Enqueue($"[{instance}] {line}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) _output.Enqueue($"[{instance}] {line}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var http = new HttpClient();
@@ -142,7 +147,7 @@ public sealed class TwoProcessesTests : IAsyncLifetime
                 {
                     ["__af"] = token, ["name_on_card"] = "Jane Customer", ["card_number"] = Checkout.Approve, ["card_expiry"] = "12/30", ["card_cvc"] = "123",
                 }));
-                Assert.True(answer.StatusCode == HttpStatusCode.Redirect, $"{(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
+                Assert.True(answer.StatusCode == HttpStatusCode.Redirect, $"{(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}\n{Output()}");
                 return (string)intent["intent_id"]!;
             }
             finally
@@ -163,7 +168,7 @@ public sealed class TwoProcessesTests : IAsyncLifetime
                || await db.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM webhook_deliveries WHERE status <> 'succeeded'") > 0
                || await db.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM events") > receiver.Requests.Count)
         {
-            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(3), "renewals and deliveries did not finish in 3 minutes");
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(3), "renewals and deliveries did not finish in 3 minutes\n" + Output());
             await Task.Delay(250);
         }
         await Task.Delay(1500); // anything sent twice would arrive meanwhile
