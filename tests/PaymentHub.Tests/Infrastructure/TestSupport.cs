@@ -68,7 +68,11 @@ public static class Envelopes
 public static class Store
 {
     /// <summary>A connection to the app's database, SQLite or PostgreSQL, for set-up and checks beside the app.</summary>
-    public static DbConnection Open(this PaymentHubFactory app) => TestDatabases.Open(app.DataPath);
+    public static DbConnection Open(this PaymentHubFactory app)
+    {
+        _ = app.Services; // the app made and migrated its database (a test may look before any request)
+        return TestDatabases.Open(app.DataPath);
+    }
 
     public static T Scalar<T>(this PaymentHubFactory app, string sql, object? args = null)
     {
