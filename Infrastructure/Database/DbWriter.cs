@@ -46,6 +46,26 @@ public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, Pr
     internal IReadOnlyList<CommitSignal> Signals => (IReadOnlyList<CommitSignal>?)_signals ?? [];
 }
 
+/// <summary>
+/// How a unit is isolated from the units running beside it on PostgreSQL (on SQLite, the single
+/// writer runs every unit as if alone, whichever is asked).
+/// </summary>
+public enum WriteIsolation
+{
+    /// <summary>As if the units had run one after another: right for any unit. The default.</summary>
+    Serializable,
+
+    /// <summary>
+    /// Each statement sees what was committed when it started. Only for units whose every
+    /// read-then-write is one statement the database makes atomic — <c>INSERT … ON CONFLICT</c>,
+    /// <c>UPDATE … WHERE</c> the state it expects — and that decide nothing on an earlier
+    /// statement's reading of rows others may change. Such units never conflict as serializable
+    /// ones do when many insert side by side (a new intent, an idempotency key: under
+    /// serializable, inserts into the same index pages make most of them run again).
+    /// </summary>
+    ReadCommitted,
+}
+
 /// <summary>Something a unit of work can ask to be told after its commit, e.g. "webhook deliveries were created".</summary>
 public sealed record CommitSignal(string Name);
 
@@ -195,9 +215,12 @@ public sealed class DbWriter : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> atomically and returns once it is committed.</summary>
-    public Task<T> WriteAsync<T>(Func<DbTx, Task<T>> work, CancellationToken ct = default)
+    public Task<T> WriteAsync<T>(Func<DbTx, Task<T>> work, CancellationToken ct = default) => WriteAsync(work, WriteIsolation.Serializable, ct);
+
+    /// <summary>Runs <paramref name="work"/> atomically, isolated as <paramref name="isolation"/> says on PostgreSQL, and returns once it is committed.</summary>
+    public Task<T> WriteAsync<T>(Func<DbTx, Task<T>> work, WriteIsolation isolation, CancellationToken ct = default)
     {
-        if (_db.IsPostgres) return WritePostgresAsync(work, ct);
+        if (_db.IsPostgres) return WritePostgresAsync(work, isolation, ct);
         var item = new WorkItem<T>(work, ct);
         if (!_queue.Writer.TryWrite(item))
             throw new ObjectDisposedException(nameof(DbWriter));
@@ -276,7 +299,7 @@ public sealed class DbWriter : IAsyncDisposable
     }
 
     /// <summary>One unit in a serializable transaction of its own, tried again while the database refuses it for a conflict with other units.</summary>
-    private async Task<T> WritePostgresAsync<T>(Func<DbTx, Task<T>> work, CancellationToken ct)
+    private async Task<T> WritePostgresAsync<T>(Func<DbTx, Task<T>> work, WriteIsolation isolation, CancellationToken ct)
     {
         if (_disposed) throw new ObjectDisposedException(nameof(DbWriter));
         var uniqueViolations = 0;
@@ -287,7 +310,8 @@ public sealed class DbWriter : IAsyncDisposable
             using var prepared = new PreparedStatements(connection);
             DbTx unit;
             T result;
-            await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, ct))
+            var level = isolation == WriteIsolation.ReadCommitted ? IsolationLevel.ReadCommitted : IsolationLevel.Serializable;
+            await using (var transaction = await connection.BeginTransactionAsync(level, ct))
             {
                 unit = new DbTx(connection, transaction, prepared) { Now = _clock.GetUtcNow() };
                 try
