@@ -10,7 +10,8 @@
 # On PostgreSQL: BENCH_POSTGRES=<connection string to a server whose user may create databases> runs
 # PaymentHub on a fresh database there each round, and BENCH_INSTANCES=2 starts two instances on it,
 # loaded by two wrk processes at once (half the connections each, their requests/s summed).
-# Usage: bash bench/run.sh [duration, default 10s] [connections, default 64]   (ROUNDS=n to change rounds)
+# Usage: bash bench/run.sh [duration, default 10s] [connections, default 64]   (ROUNDS=n to change rounds,
+#        APP_DIR=folder to measure a build published before instead of publishing this tree)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10s}
@@ -38,7 +39,9 @@ fi
 
 rm -rf "$out" && mkdir -p "$out"
 echo "== publishing Release builds"
-dotnet publish PaymentHub.csproj -c Release -o "$out/app" --nologo -v quiet >/dev/null
+# APP_DIR=folder measures a PaymentHub published before (an older commit, for a before/after table).
+if [ -n "${APP_DIR:-}" ]; then mkdir -p "$out/app" && cp -r "$APP_DIR"/. "$out/app/"
+else dotnet publish PaymentHub.csproj -c Release -o "$out/app" --nologo -v quiet >/dev/null; fi
 dotnet publish bench/Floor/Floor.csproj -c Release -o "$out/floor" --nologo -v quiet >/dev/null
 
 pids=()

@@ -7,7 +7,7 @@ namespace PaymentHub.Features.Admin;
 /// <summary>How the panel writes money and times, and how it runs the API's own validators on what a form sent.</summary>
 internal static class AdminFormat
 {
-    /// <summary>"80.00" in "USD" → "USD 80.00", as the checkout writes amounts.</summary>
+    /// <summary>"80.00" in "USD" → "USD 80.00": the code first, so the panel reads the same in every currency.</summary>
     public static string Money(string amount, string currency) => $"{currency} {amount}";
 
     /// <summary>An API timestamp ("2026-11-22T12:00:00.000000Z") or epoch milliseconds, to the minute, in UTC.</summary>

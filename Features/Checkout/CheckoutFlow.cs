@@ -1,5 +1,6 @@
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
+using PaymentHub.Features.Payments.Contracts;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Money;
 
@@ -35,12 +36,19 @@ internal static class CheckoutFlow
     internal static IResult NotFound() => Html.Page("Payment link not found",
         "<h1>Payment link not found</h1><p class=\"notice\">This payment link does not exist. Check the link you were given, or ask the merchant for a new one.</p>", 404);
 
-    /// <summary>The page for an intent that can't be paid now, or null when it can.</summary>
-    internal static Func<HttpContext, IResult>? Closed(CheckoutIntent intent, DateTimeOffset now) => intent.Status switch
+    /// <summary>The page for an intent that can't be paid now, or null when it can; a paid one's names the card that paid.</summary>
+    internal static async Task<Func<HttpContext, IResult>?> ClosedAsync(Db db, CheckoutIntent intent, DateTimeOffset now, CancellationToken ct)
     {
-        IntentStatus.Succeeded or IntentStatus.RequiresCapture => http => CheckoutPage.Outcome(http, intent, "Payment successful",
+        if (intent.Status is not (IntentStatus.Succeeded or IntentStatus.RequiresCapture)) return Closed(intent, now);
+        PaidCard? card;
+        await using (var connection = await db.OpenReadAsync(ct)) card = await ChargeReads.PaidCardAsync(connection, intent.IntentId, ct);
+        return http => CheckoutPage.Outcome(http, intent, "Payment successful",
             "This payment has been completed. Thank you!", new FrameEvent("payment.success", "Payment completed.", "succeeded"),
-            Redirects.WithIntent(intent.SuccessUrl, intent)),
+            Redirects.WithIntent(intent.SuccessUrl, intent), receipt: CheckoutPage.Receipt(intent, card));
+    }
+
+    private static Func<HttpContext, IResult>? Closed(CheckoutIntent intent, DateTimeOffset now) => intent.Status switch
+    {
         IntentStatus.Cancelled => http => CheckoutPage.Outcome(http, intent, "Payment cancelled",
             "This payment was cancelled and can no longer be paid.", new FrameEvent("payment.canceled", "Payment cancelled.", "canceled"),
             Redirects.WithIntent(intent.CancelUrl, intent)),

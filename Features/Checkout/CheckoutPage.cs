@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Merchants.Contracts;
+using PaymentHub.Features.Payments.Contracts;
 
 namespace PaymentHub.Features.Checkout;
 
@@ -26,9 +27,13 @@ internal static class CheckoutPage
         </details>
         """;
 
-    /// <summary>The payment form, with an optional error from the last attempt.</summary>
-    public static IResult Form(HttpContext http, IAntiforgery antiforgery, CheckoutIntent intent, CheckoutGatewayInfo gateway,
-        string? error = null, string? nameOnCard = null, FrameEvent? frameEvent = null, int status = 200)
+    /// <summary>
+    /// The payment form, with what was wrong with the last post: messages beside their fields, or a
+    /// form-level alert (a decline). <paramref name="now"/> is the merchant's time, by which the
+    /// page's own check of the expiry judges it, as the server's validator does.
+    /// </summary>
+    public static IResult Form(HttpContext http, IAntiforgery antiforgery, CheckoutIntent intent, CheckoutGatewayInfo gateway, DateTimeOffset now,
+        FormProblems? problems = null, string? nameOnCard = null, FrameEvent? frameEvent = null, int status = 200)
     {
         var tokens = antiforgery.GetAndStoreTokens(http);
         var nonce = Nonce(http);
@@ -38,33 +43,97 @@ internal static class CheckoutPage
         var banner = intent.Mode == "test"
             ? $"<div class=\"banner\" role=\"note\"><strong>Test mode.</strong> No real money moves. Use a test card below.{TestCards}</div>"
             : "";
-        var errorBox = error is null ? "" : $"<div class=\"error\" role=\"alert\" id=\"form-error\">{Html.E(error)}</div>";
-        var clientError = "<div class=\"error\" role=\"alert\" id=\"client-error\" hidden></div>";
+        var alert = problems?.Alert;
+        var alertBox = $"<div class=\"alert\" role=\"alert\" id=\"form-error\" tabindex=\"-1\"{(alert is null ? " hidden" : "")}>{Html.E(alert)}</div>";
 
         var cardFields = live
             ? """
-              <label id="ccnumber-label">Card number</label><div id="ccnumber" aria-labelledby="ccnumber-label"></div>
+              <div class="field"><label id="ccnumber-label">Card number</label><div id="ccnumber" class="hosted" aria-labelledby="ccnumber-label"></div></div>
               <div class="row">
-                <div><label id="ccexp-label">Expiry (MM/YY)</label><div id="ccexp" aria-labelledby="ccexp-label"></div></div>
-                <div><label id="cvv-label">CVC</label><div id="cvv" aria-labelledby="cvv-label"></div></div>
+                <div class="field"><label id="ccexp-label">Expiry (MM/YY)</label><div id="ccexp" class="hosted" aria-labelledby="ccexp-label"></div></div>
+                <div class="field"><label id="cvv-label">CVC</label><div id="cvv" class="hosted" aria-labelledby="cvv-label"></div></div>
               </div>
               <input type="hidden" name="payment_token" id="payment_token">
               """
-            : """
-              <label for="card_number">Card number</label>
-              <input id="card_number" name="card_number" autocomplete="cc-number" inputmode="numeric" required maxlength="23" placeholder="1234 1234 1234 1234">
+            : $"""
+              {Field(CardForm.Number, "Card number", problems, "autocomplete=\"cc-number\" inputmode=\"numeric\" autocorrect=\"off\" spellcheck=\"false\" required maxlength=\"23\" placeholder=\"1234 1234 1234 1234\"", after: CardBrands.Badge)}
               <div class="row">
-                <div><label for="card_expiry">Expiry (MM/YY)</label>
-                <input id="card_expiry" name="card_expiry" autocomplete="cc-exp" inputmode="numeric" required maxlength="7" placeholder="MM/YY"></div>
-                <div><label for="card_cvc">CVC</label>
-                <input id="card_cvc" name="card_cvc" autocomplete="cc-csc" inputmode="numeric" required maxlength="4" placeholder="123"></div>
+                {Field(CardForm.Expiry, "Expiry (MM/YY)", problems, "autocomplete=\"cc-exp\" inputmode=\"numeric\" autocorrect=\"off\" spellcheck=\"false\" required maxlength=\"7\" placeholder=\"MM / YY\"")}
+                {Field(CardForm.Cvc, "CVC", problems, "autocomplete=\"cc-csc\" inputmode=\"numeric\" autocorrect=\"off\" spellcheck=\"false\" required maxlength=\"4\" placeholder=\"123\"")}
               </div>
               """;
 
         var collectJs = live && gateway.CollectJsUrl is not null
             ? $"<script nonce=\"{nonce}\" src=\"{Html.E(gateway.CollectJsUrl)}\" data-tokenization-key=\"{Html.E(gateway.TokenizationKey)}\"></script>"
             : "";
-        var script = $$"""
+        var body = $"""
+            <section class="order">
+            {Html.MerchantHeader(intent)}
+            <h1>Checkout</h1>
+            <p class="due" data-testid="due">{Html.E(Html.Money(intent.Amount, intent.Currency))}{(intent.IntentType == "recurring" ? $" <span>every {intent.IntervalDays} days</span>" : "")}</p>
+            {Html.Summary(intent)}
+            </section>
+            <section class="payment" aria-label="Payment">
+            {banner}
+            {alertBox}
+            <form id="pay-form" method="post" action="/pay/{Html.E(token)}" novalidate>
+              <input type="hidden" name="{Html.E(tokens.FormFieldName)}" value="{Html.E(tokens.RequestToken)}">
+              {Field(CardForm.Name, "Name on card", problems, "autocomplete=\"cc-name\" required maxlength=\"100\"", value: nameOnCard)}
+              {cardFields}
+              <button type="submit" class="pay"{Html.PayButtonStyle(intent)}><span class="spinner" aria-hidden="true"></span><span class="label">{Html.E(payLabel)}</span></button>
+              <p class="sr" role="status" id="pay-status"></p>
+            </form>
+            <form method="post" action="/pay/{Html.E(token)}/cancel">
+              <input type="hidden" name="{Html.E(tokens.FormFieldName)}" value="{Html.E(tokens.RequestToken)}">
+              <button type="submit" class="cancel">Cancel</button>
+            </form>
+            {Html.Support(intent)}
+            </section>
+            {collectJs}
+            {FormScript(intent, nonce, live, now, payLabel, frameEvent)}
+            """;
+        Frame(http, intent, nonce, live ? GatewayOrigin(gateway) : null);
+        return Html.Page($"Pay {intent.MerchantName}", body, status, wide: true);
+    }
+
+    /// <summary>
+    /// One labelled input with the place for its error below it. An input with an error is
+    /// <c>aria-invalid</c> and described by the error's text, and the first such input has the
+    /// focus when the page opens, script or not; the page's script does the same for problems it
+    /// finds itself.
+    /// </summary>
+    private static string Field(string name, string label, FormProblems? problems, string attributes, string? value = null, string after = "")
+    {
+        var error = problems?.For(name);
+        var invalid = error is null ? "" : $" aria-invalid=\"true\" aria-describedby=\"{name}-error\"{(problems!.FirstField == name ? " autofocus" : "")}";
+        var valueAttribute = value is null ? "" : $" value=\"{Html.E(value)}\"";
+        return $"""
+            <div class="field">
+            <label for="{name}">{Html.E(label)}</label>
+            <div class="control"><input id="{name}" name="{name}" {attributes}{invalid}{valueAttribute}>{after}</div>
+            <p class="field-error" id="{name}-error"{(error is null ? " hidden" : "")}>{Html.E(error)}</p>
+            </div>
+            """;
+    }
+
+    /// <summary>
+    /// The page's script: tells an iframe's parent what happens; in test mode formats the card
+    /// number (grouped as the brand groups it, brand shown) and the expiry as they are typed; checks
+    /// every field before posting and shows each problem beside its field; shows Pay busy once the
+    /// form goes. In live mode the card fields are the gateway's (Collect.js), which format and check
+    /// themselves: the page checks the name and hands the rest to Collect.js.
+    /// </summary>
+    private static string FormScript(CheckoutIntent intent, string nonce, bool live, DateTimeOffset now, string payLabel, FrameEvent? frameEvent)
+    {
+        var messages = new Dictionary<string, string>
+        {
+            ["nameMissing"] = CardForm.NameMissing, ["nameTooLong"] = CardForm.NameTooLong,
+            ["numberMissing"] = CardForm.NumberMissing, ["numberIncomplete"] = CardForm.NumberIncomplete, ["numberInvalid"] = CardForm.NumberInvalid,
+            ["expiryFormat"] = CardForm.ExpiryFormat, ["expiryPast"] = CardForm.ExpiryPast, ["expiryTooFar"] = CardForm.ExpiryTooFar,
+            ["cvcMissing"] = CardForm.CvcMissing, ["cvcInvalid"] = CardForm.CvcInvalid,
+        };
+        var today = now.ToUniversalTime();
+        return $$"""
             <script nonce="{{nonce}}">
             (function () {
               var embedded = {{Json(intent.IntegrationType == "iframe")}};
@@ -78,62 +147,176 @@ internal static class CheckoutPage
                 post(e);
               }
               {{(frameEvent is null ? "" : $"emit({Json(frameEvent.Event)}, {Json(frameEvent.Message)}, {Json(frameEvent.Status)});")}}
+              var live = {{Json(live)}};
+              var today = { year: {{today.Year}}, month: {{today.Month}} }, maxYearsAhead = {{CardNumbers.MaxYearsAhead}};
+              var say = {{Json(messages)}};
+              var brandNames = {{Json(CardBrands.Names)}};
               var form = document.getElementById('pay-form');
-              var box = document.getElementById('client-error');
-              function fail(message) { box.textContent = message; box.hidden = false; post({ event: 'error', type: 'error', message: message }); }
+              var alertBox = document.getElementById('form-error');
+              var pay = form.querySelector('button.pay'), payText = pay.querySelector('.label'), payStatus = document.getElementById('pay-status');
+              var busy = false;
+
+              function digits(v) { return v.replace(/\D/g, ''); }
+              function brandOf(d) {
+                function p(n) { return d.length >= n ? +d.slice(0, n) : -1; }
+                if (d.charAt(0) === '4') return 'visa';
+                if (p(2) === 34 || p(2) === 37) return 'amex';
+                if ((p(2) >= 51 && p(2) <= 55) || (p(4) >= 2221 && p(4) <= 2720)) return 'mastercard';
+                if (p(4) === 6011 || p(2) === 65 || (p(3) >= 644 && p(3) <= 649) || (p(6) >= 622126 && p(6) <= 622925)) return 'discover';
+                return 'unknown';
+              }
+              function luhn(d) {
+                var sum = 0;
+                for (var i = d.length - 1, twice = false; i >= 0; i--, twice = !twice) {
+                  var n = +d.charAt(i);
+                  if (twice) { n *= 2; if (n > 9) n -= 9; }
+                  sum += n;
+                }
+                return sum % 10 === 0;
+              }
+              function parseExpiry(v) {
+                var t = v.replace(/ /g, ''), slash = t.indexOf('/'), mm, yy;
+                if (slash >= 0) { mm = t.slice(0, slash); yy = t.slice(slash + 1); }
+                else if (t.length === 4) { mm = t.slice(0, 2); yy = t.slice(2); }
+                else return null;
+                if (!/^\d{1,2}$/.test(mm) || !/^(\d{2}|\d{4})$/.test(yy) || +mm < 1 || +mm > 12) return null;
+                return { month: +mm, year: yy.length === 2 ? 2000 + +yy : +yy };
+              }
+
+              // Each field's check, with the server's words; null when the field is fine.
+              var checks = {
+                name_on_card: function (v) { v = v.trim(); return !v ? say.nameMissing : v.length > 100 ? say.nameTooLong : null; },
+                card_number: function (v) {
+                  var d = v.replace(/[\s-]/g, '');
+                  if (!d) return say.numberMissing;
+                  if (!/^\d+$/.test(d)) return say.numberInvalid;
+                  if (d.length >= 12 && d.length <= 19 && luhn(d)) return null;
+                  return d.length < (brandOf(d) === 'amex' ? 15 : 16) ? say.numberIncomplete : say.numberInvalid;
+                },
+                card_expiry: function (v) {
+                  var e = parseExpiry(v);
+                  if (!e) return say.expiryFormat;
+                  if (e.year < today.year || (e.year === today.year && e.month < today.month)) return say.expiryPast;
+                  return e.year - today.year > maxYearsAhead ? say.expiryTooFar : null;
+                },
+                card_cvc: function (v) { v = v.trim(); return !v ? say.cvcMissing : /^\d{3,4}$/.test(v) ? null : say.cvcInvalid; }
+              };
+              var fields = live ? ['name_on_card'] : ['name_on_card', 'card_number', 'card_expiry', 'card_cvc'];
+
+              function showError(input, message) {
+                var box = document.getElementById(input.id + '-error');
+                box.textContent = message || '';
+                box.hidden = !message;
+                if (message) { input.setAttribute('aria-invalid', 'true'); input.setAttribute('aria-describedby', box.id); }
+                else { input.removeAttribute('aria-invalid'); input.removeAttribute('aria-describedby'); }
+              }
+              function check(name) { var input = form.elements[name], message = checks[name](input.value); showError(input, message); return message; }
+              fields.forEach(function (name) {
+                var input = form.elements[name];
+                // Checked on leaving for another field; not when leaving for Pay, where an error appearing
+                // would move the button from under the pointer and lose the click (Pay checks everything anyway).
+                input.addEventListener('blur', function (e) { if (input.value && e.relatedTarget && e.relatedTarget.tagName === 'INPUT') check(name); });
+                input.addEventListener('input', function () { if (input.hasAttribute('aria-invalid')) showError(input, null); });
+              });
+
+              // Busy, Pay stays focusable (aria-disabled, not disabled), so keyboard and screen reader
+              // users keep their place on it and hear "Processing…"; a second press does nothing.
+              function setBusy(on) {
+                busy = on;
+                if (on) { pay.setAttribute('aria-busy', 'true'); pay.setAttribute('aria-disabled', 'true'); payText.textContent = 'Processing\u2026'; }
+                else { pay.removeAttribute('aria-busy'); pay.removeAttribute('aria-disabled'); payText.textContent = {{Json(payLabel)}}; }
+                payStatus.textContent = on ? 'Processing your payment\u2026' : '';
+              }
+              // A page brought back from the browser's history is not still paying.
+              window.addEventListener('pageshow', function (e) { if (e.persisted) setBusy(false); });
+              function fail(message) { alertBox.textContent = message; alertBox.hidden = false; alertBox.focus(); post({ event: 'error', type: 'error', message: message }); }
+
               form.addEventListener('submit', function (ev) {
-                if ({{Json(live)}}) {
-                  if (!document.getElementById('payment_token').value) {
-                    ev.preventDefault();
-                    if (window.CollectJS) { window.CollectJS.startPaymentRequest(); } else { fail('The card form could not load. Please reload the page.'); }
-                  }
+                if (busy) { ev.preventDefault(); return; }
+                var first = null, firstMessage = null;
+                fields.forEach(function (name) {
+                  var message = check(name);
+                  if (message && !first) { first = form.elements[name]; firstMessage = message; }
+                });
+                if (first) { ev.preventDefault(); first.focus(); post({ event: 'error', type: 'error', message: firstMessage }); return; }
+                if (live && !document.getElementById('payment_token').value) {
+                  ev.preventDefault();
+                  if (window.CollectJS) { window.CollectJS.startPaymentRequest(); } else { fail('The card form could not load. Please reload the page.'); }
                   return;
                 }
-                var name = form.name_on_card.value.trim(), number = form.card_number.value.replace(/[\s-]/g, ''),
-                    exp = form.card_expiry.value.trim(), cvc = form.card_cvc.value.trim();
-                var problem = !name ? 'Enter the name on the card.'
-                  : !/^\d{12,19}$/.test(number) ? 'Enter a valid card number.'
-                  : !/^(0[1-9]|1[0-2])\s*\/\s*(\d{2}|\d{4})$/.test(exp) ? 'Enter the expiry as MM/YY.'
-                  : !/^\d{3,4}$/.test(cvc) ? 'Enter the 3 or 4 digit CVC.' : null;
-                if (problem) { ev.preventDefault(); fail(problem); return; }
-                form.querySelector('button.pay').disabled = true;
+                setBusy(true);
               });
-              if ({{Json(live)}} && window.CollectJS) {
+              if (live && window.CollectJS) {
                 window.CollectJS.configure({ variant: 'inline', callback: function (r) {
-                  document.getElementById('payment_token').value = r.token; form.submit(); } });
+                  document.getElementById('payment_token').value = r.token; setBusy(true); form.submit(); } });
               }
+
+              // Test mode: the simulator's own inputs, formatted as typed.
+              if (!live) {
+                var number = form.elements.card_number, expiry = form.elements.card_expiry, cvc = form.elements.card_cvc;
+                var badge = document.getElementById('card_brand'), brandName = document.getElementById('card_brand_name');
+                // Puts the formatted text in, the caret staying after the same digit it followed.
+                var reformat = function (input, text) {
+                  var value = input.value;
+                  if (text === value) return;
+                  var caret = input.selectionStart == null ? value.length : input.selectionStart;
+                  var before = digits(value.slice(0, caret)).length, atEnd = caret === value.length;
+                  input.value = text;
+                  if (document.activeElement !== input) return;
+                  var at = text.length;
+                  if (!atEnd) for (var seen = 0, at = 0; at < text.length && seen < before; at++) if (/\d/.test(text.charAt(at))) seen++;
+                  input.setSelectionRange(at, at);
+                };
+                var showBrand = function () {
+                  var brand = brandOf(digits(number.value));
+                  if (badge.getAttribute('data-brand') === brand) return;
+                  badge.setAttribute('data-brand', brand);
+                  brandName.textContent = brandNames[brand] || '';
+                };
+                number.addEventListener('input', function () {
+                  var d = digits(number.value), brand = brandOf(d);
+                  d = d.slice(0, brand === 'amex' ? 15 : 19);
+                  var groups = brand === 'amex' ? [d.slice(0, 4), d.slice(4, 10), d.slice(10)] : (d.match(/\d{1,4}/g) || []);
+                  reformat(number, groups.filter(Boolean).join(' '));
+                  showBrand();
+                });
+                // "12" becomes "12 / "; "4" is April ("04 / "); backspace after the slash takes the slash away with it.
+                expiry.addEventListener('input', function (e) {
+                  var v = expiry.value, deleting = /^delete/.test(e.inputType || '');
+                  var full = /^\s*(\d{1,2})\s*\/\s*(\d{4})\s*$/.exec(v);
+                  var d = full ? ('0' + full[1]).slice(-2) + full[2].slice(2) : digits(v);
+                  if (!deleting && (/^\d\s*\/$/.test(v.trim()) || /^[2-9]/.test(d) || /^1[3-9]/.test(d))) d = '0' + d;
+                  d = d.slice(0, 4);
+                  reformat(expiry, d.length > 2 ? d.slice(0, 2) + ' / ' + d.slice(2)
+                    : d.length === 2 && !(deleting && !/\/\s$/.test(v)) ? d + ' / ' : d);
+                });
+                cvc.addEventListener('input', function () { reformat(cvc, digits(cvc.value).slice(0, 4)); });
+                showBrand();
+              }
+
+              // After a refused post: focus the first field in error, else the form's alert.
+              var invalid = form.querySelector('[aria-invalid="true"]');
+              if (invalid) invalid.focus(); else if (!alertBox.hidden) alertBox.focus();
             })();
             </script>
             """;
+    }
 
-        var body = $"""
-            {Html.MerchantHeader(intent)}
-            {banner}
-            <h1>Checkout</h1>
-            {Html.Summary(intent)}
-            {errorBox}{clientError}
-            <form id="pay-form" method="post" action="/pay/{Html.E(token)}" novalidate>
-              <input type="hidden" name="{Html.E(tokens.FormFieldName)}" value="{Html.E(tokens.RequestToken)}">
-              <label for="name_on_card">Name on card</label>
-              <input id="name_on_card" name="name_on_card" autocomplete="cc-name" required maxlength="100" value="{Html.E(nameOnCard)}">
-              {cardFields}
-              <button type="submit" class="pay"{Html.PayButtonStyle(intent)}>{Html.E(payLabel)}</button>
-            </form>
-            <form method="post" action="/pay/{Html.E(token)}/cancel">
-              <input type="hidden" name="{Html.E(tokens.FormFieldName)}" value="{Html.E(tokens.RequestToken)}">
-              <button type="submit" class="cancel">Cancel</button>
-            </form>
-            {Html.Support(intent)}
-            {collectJs}
-            {script}
-            """;
-        Frame(http, intent, nonce, live ? GatewayOrigin(gateway) : null);
-        return Html.Page($"Pay {intent.MerchantName}", body, status);
+    /// <summary>The paid page's lines under its heading: the card that paid and the customer's email.</summary>
+    public static string Receipt(CheckoutIntent intent, PaidCard? card)
+    {
+        var paidWith = card?.Last4 is { Length: > 0 } last4
+            ? $"<tr><th scope=\"row\">Paid with</th><td data-testid=\"paid-with\">{Html.E(CardBrands.NameOf(card.Brand))} <span class=\"last4\"><span aria-hidden=\"true\">••••</span><span class=\"sr\">ending in</span> {Html.E(last4)}</span></td></tr>"
+            : "";
+        var customer = intent.Email is { Length: > 0 } email
+            ? $"<tr><th scope=\"row\">Customer</th><td data-testid=\"customer\">{Html.E(email)}</td></tr>"
+            : "";
+        return paidWith.Length + customer.Length == 0 ? "" : $"<table class=\"receipt\" aria-label=\"Payment details\">{paidWith}{customer}</table>";
     }
 
     /// <summary>A final page (paid, cancelled, failed, confirming) that tells the parent window in iframe mode.</summary>
     public static IResult Outcome(HttpContext http, CheckoutIntent intent, string title, string text, FrameEvent? frameEvent,
-        string? returnUrl = null, int status = 200, int? refreshSeconds = null)
+        string? returnUrl = null, int status = 200, int? refreshSeconds = null, string? receipt = null)
     {
         var nonce = Nonce(http);
         var link = returnUrl is null ? "" : $"<p><a href=\"{Html.E(returnUrl)}\" target=\"_top\">Return to {Html.E(intent.MerchantName)}</a></p>";
@@ -144,8 +327,9 @@ internal static class CheckoutPage
             </script>
             """;
         var refresh = refreshSeconds is { } s ? $"<meta http-equiv=\"refresh\" content=\"{s}\">" : null;
+        var icon = frameEvent?.Event == "payment.success" ? Html.SuccessIcon : "";
         Frame(http, intent, nonce, gatewayOrigin: null);
-        return Html.Page(title, $"{Html.MerchantHeader(intent)}<h1>{Html.E(title)}</h1>{Html.Summary(intent)}<p class=\"notice\" role=\"status\">{Html.E(text)}</p>{link}{Html.Support(intent)}{script}",
+        return Html.Page(title, $"{Html.MerchantHeader(intent)}{icon}<h1>{Html.E(title)}</h1><p class=\"notice\" role=\"status\">{Html.E(text)}</p>{receipt}{Html.Summary(intent)}{link}{Html.Support(intent)}{script}",
             status, refresh);
     }
 

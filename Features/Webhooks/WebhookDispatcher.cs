@@ -327,8 +327,10 @@ public sealed class WebhookDispatcher(
     {
         if (attempts >= MaxAttempts) return null;
         var delay = Delays[(int)attempts - 1];
-        // ±10 %, so deliveries that failed together (a receiver's outage) don't all come back in the same second.
-        delay *= 0.9 + (0.2 * Random.Shared.NextDouble());
+        // Up to 10 % later, so deliveries that failed together (a receiver's outage) don't all come back in
+        // the same second. Never earlier: the schedule (75 h 35 min) must outlast FailingLimit, or a delivery
+        // could die before its endpoint has failed for three days and the endpoint would stay enabled.
+        delay *= 1 + (0.1 * Random.Shared.NextDouble());
         if (retryAfter is { } asked && asked > delay) delay = asked < MaxRetryAfter ? asked : MaxRetryAfter;
         return now + delay;
     }

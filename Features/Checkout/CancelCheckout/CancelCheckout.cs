@@ -34,6 +34,6 @@ public sealed class CancelCheckout : ICarterModule
 
         if (intent.Status == IntentStatus.Cancelled && intent.IntegrationType == "url" && intent.CancelUrl is not null)
             return Results.Redirect(Redirects.WithIntent(intent.CancelUrl, intent)!);
-        return CheckoutFlow.Closed(intent, now)?.Invoke(http) ?? CheckoutFlow.NotFound();
+        return (await CheckoutFlow.ClosedAsync(db, intent, now, ct))?.Invoke(http) ?? CheckoutFlow.NotFound();
     }
 }

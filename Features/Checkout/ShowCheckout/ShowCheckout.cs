@@ -21,10 +21,11 @@ public sealed class ShowCheckout : ICarterModule
         var intent = await CheckoutFlow.Load(s.Db, s.Currencies, token, ct);
         if (intent is null) return CheckoutFlow.NotFound();
 
-        if (CheckoutFlow.Closed(intent, await s.Clock.NowAsync(intent.MerchantId, intent.Mode, ct)) is { } closed) return closed(http);
+        var now = await s.Clock.NowAsync(intent.MerchantId, intent.Mode, ct);
+        if (await CheckoutFlow.ClosedAsync(s.Db, intent, now, ct) is { } closed) return closed(http);
         var gateway = await CheckoutFlow.GatewayAsync(s.Gateways, intent, ct);
         if (gateway is null) return CheckoutFlow.Unavailable(http, intent);
-        return CheckoutPage.Form(http, s.Antiforgery, intent, gateway,
+        return CheckoutPage.Form(http, s.Antiforgery, intent, gateway, now,
             frameEvent: new FrameEvent("payment.started", "Checkout opened."));
     }
 }

@@ -40,38 +40,76 @@ public sealed class SubmitPayment : ICarterModule
         public override string ToString() => $"SubmitPayment.Request {{ Tokenized = {Tokenized} }}";
     }
 
-    /// <summary>The form's rules, in the order the customer reads the fields; the page shows the first that fails.</summary>
+    /// <summary>
+    /// The form's rules, in the order the customer reads the fields; each field gets its first
+    /// problem. Expiry is judged by the merchant's clock, which the caller passes with <see cref="At"/>
+    /// (a test-mode merchant may have moved it ahead): the page's own check uses the same time.
+    /// </summary>
     public sealed class Validator : AbstractValidator<Request>
     {
-        public Validator(TimeProvider clock)
+        private const string NowKey = "now";
+
+        /// <summary>What to validate and the merchant's time to judge the expiry by.</summary>
+        public static ValidationContext<Request> At(Request request, DateTimeOffset now)
         {
-            ClassLevelCascadeMode = CascadeMode.Stop;
+            var context = new ValidationContext<Request>(request);
+            context.RootContextData[NowKey] = now.ToUniversalTime();
+            return context;
+        }
+
+        public Validator()
+        {
             RuleLevelCascadeMode = CascadeMode.Stop;
             RuleFor(r => r.NameOnCard)
-                .NotEmpty().WithMessage("Enter the name on the card.")
-                .MaximumLength(100).WithMessage("The name on the card is too long.");
+                .NotEmpty().WithMessage(CardForm.NameMissing)
+                .MaximumLength(100).WithMessage(CardForm.NameTooLong);
             When(r => r.Tokenized, () =>
                 RuleFor(r => r.PaymentToken)
-                    .Must(t => t.Length is > 0 and <= 200).WithMessage("The card details did not reach us. Please enter them again."));
+                    .Must(t => t.Length is > 0 and <= 200).WithMessage(CardForm.TokenMissing));
             Unless(r => r.Tokenized, () =>
             {
                 RuleFor(r => r.CardNumber)
-                    .Must(n => CardNumbers.Digits(n) is { } digits && CardNumbers.LuhnValid(digits))
-                    .WithMessage("Your card number is invalid. Check it and try again.");
+                    .NotEmpty().WithMessage(CardForm.NumberMissing)
+                    .Must(n => CardNumbers.Digits(n) is { } digits && CardNumbers.LuhnValid(digits)).WithMessage(CardForm.NumberInvalid);
                 RuleFor(r => r.CardExpiry).Custom((text, ctx) =>
                 {
-                    var now = clock.GetUtcNow();
+                    var now = ctx.RootContextData.TryGetValue(NowKey, out var at) && at is DateTimeOffset time
+                        ? time
+                        : throw new InvalidOperationException("The card form is validated at the merchant's time: use Validator.At.");
                     if (CardNumbers.ParseExpiry(text) is not { } expiry)
-                        ctx.AddFailure("Enter the expiry date as MM/YY.");
+                        ctx.AddFailure(CardForm.ExpiryFormat);
                     else if (CardNumbers.IsExpired(expiry.Month, expiry.Year, now))
-                        ctx.AddFailure("Your card's expiry date is in the past.");
+                        ctx.AddFailure(CardForm.ExpiryPast);
                     else if (CardNumbers.IsTooFarAhead(expiry.Year, now))
-                        ctx.AddFailure($"Your card's expiry date is more than {CardNumbers.MaxYearsAhead} years away. Check it and try again.");
+                        ctx.AddFailure(CardForm.ExpiryTooFar);
                 });
                 RuleFor(r => r.CardCvc)
-                    .Must(cvc => cvc.Length is 3 or 4 && cvc.All(char.IsAsciiDigit))
-                    .WithMessage("Your card's security code (CVC) is invalid.");
+                    .NotEmpty().WithMessage(CardForm.CvcMissing)
+                    .Must(cvc => cvc.Length is 3 or 4 && cvc.All(char.IsAsciiDigit)).WithMessage(CardForm.CvcInvalid);
             });
+        }
+
+        /// <summary>The form field a rule's property is shown beside; null for the payment token, which the customer never sees.</summary>
+        internal static string? FieldOf(string property) => property switch
+        {
+            nameof(Request.NameOnCard) => CardForm.Name,
+            nameof(Request.CardNumber) => CardForm.Number,
+            nameof(Request.CardExpiry) => CardForm.Expiry,
+            nameof(Request.CardCvc) => CardForm.Cvc,
+            _ => null,
+        };
+
+        /// <summary>The failures as the page shows them: each beside its field, the rest above the form.</summary>
+        internal static FormProblems Problems(FluentValidation.Results.ValidationResult result)
+        {
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            string? alert = null;
+            foreach (var error in result.Errors)
+            {
+                if (FieldOf(error.PropertyName) is { } field) fields.TryAdd(field, error.ErrorMessage);
+                else alert ??= error.ErrorMessage;
+            }
+            return new FormProblems(fields, alert);
         }
     }
 
@@ -83,16 +121,17 @@ public sealed class SubmitPayment : ICarterModule
         var intent = await CheckoutFlow.Load(s.Db, s.Currencies, token, ct);
         if (intent is null) return CheckoutFlow.NotFound();
         var now = await s.Clock.NowAsync(intent.MerchantId, intent.Mode, ct);
-        if (CheckoutFlow.Closed(intent, now) is { } closed) return closed(http);
+        if (await CheckoutFlow.ClosedAsync(s.Db, intent, now, ct) is { } closed) return closed(http);
 
         var gateway = await CheckoutFlow.GatewayAsync(s.Gateways, intent, ct);
         if (gateway is null) return CheckoutFlow.Unavailable(http, intent);
         var request = Request.From(form, tokenized: gateway.Gateway == "nmi");
-        var validation = await s.Validator.ValidateAsync(request, ct);
+        var validation = await s.Validator.ValidateAsync(Validator.At(request, now), ct);
         if (!validation.IsValid)
         {
             var problem = validation.Errors[0].ErrorMessage;
-            return CheckoutPage.Form(http, s.Antiforgery, intent, gateway, problem, request.NameOnCard, new FrameEvent("error", problem), 422);
+            return CheckoutPage.Form(http, s.Antiforgery, intent, gateway, now, Validator.Problems(validation), request.NameOnCard,
+                new FrameEvent("error", problem), 422);
         }
 
         var (first, last) = CardNumbers.SplitName(request.NameOnCard);
@@ -109,14 +148,14 @@ public sealed class SubmitPayment : ICarterModule
                 return Results.Redirect(Redirects.WithIntent(after.FailUrl, after)!);
             case PayResult.Declined declined:
                 var message = $"{declined.Message} You can try again or use another card ({declined.AttemptsLeft} attempts left).";
-                return CheckoutPage.Form(http, s.Antiforgery, after, gateway, message, request.NameOnCard,
+                return CheckoutPage.Form(http, s.Antiforgery, after, gateway, now, FormProblems.Form(message), request.NameOnCard,
                     new FrameEvent("payment.failed", declined.Message, "failed"), 402);
             case PayResult.Pending:
                 return CheckoutPage.Outcome(http, after, "Confirming your payment",
                     "We are confirming your payment with the bank. This page refreshes by itself; please don't pay again.", null, refreshSeconds: 5);
             default:
-                return CheckoutFlow.Closed(after, now)?.Invoke(http)
-                    ?? CheckoutPage.Form(http, s.Antiforgery, after, gateway);
+                return (await CheckoutFlow.ClosedAsync(s.Db, after, now, ct))?.Invoke(http)
+                    ?? CheckoutPage.Form(http, s.Antiforgery, after, gateway, now);
         }
     }
 }

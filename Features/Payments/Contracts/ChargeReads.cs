@@ -22,6 +22,9 @@ public sealed record ChargeView(long Id, string Kind, string Status, string Amou
         c.SubscriptionId, c.GatewayTransactionId, c.FailureCode, c.FailureMessage, c.CardBrand, c.CardLast4, c.CardExpiry, Formats.Timestamp(c.CreatedAt));
 }
 
+/// <summary>The card that paid, as a receipt names it: brand (visa, mastercard, …) and last four digits, either unknown when the gateway did not say.</summary>
+public sealed record PaidCard(string? Brand, string? Last4);
+
 public static class ChargeReads
 {
     public const string Columns = """
@@ -33,6 +36,15 @@ public static class ChargeReads
 
     private const string ForIntentSql = $"SELECT {Columns} FROM charges WHERE intent_id = @IntentId ORDER BY id";
     private const string ForSubscriptionSql = $"SELECT {Columns} FROM charges WHERE subscription_id = @SubscriptionId ORDER BY id";
+
+    private const string PaidCardSql = """
+        SELECT card_brand AS Brand, card_last4 AS Last4 FROM charges
+        WHERE intent_id = @IntentId AND kind <> 'renewal' AND status IN ('success', 'authorized') ORDER BY id DESC LIMIT 1
+        """;
+
+    /// <summary>The card of the intent's approved payment (or authorization); null while none is approved.</summary>
+    public static async Task<PaidCard?> PaidCardAsync(DbConnection c, string intentId, CancellationToken ct) =>
+        await c.QuerySingleOrDefaultAsync<PaidCard>(new CommandDefinition(PaidCardSql, new { IntentId = intentId }, cancellationToken: ct));
 
     public static List<ChargeRow> ForIntent(ReadSession s, string intentId) => s.List<ChargeRow>(ForIntentSql, ("IntentId", intentId));
 

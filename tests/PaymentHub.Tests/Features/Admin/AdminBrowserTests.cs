@@ -371,7 +371,7 @@ public sealed class AdminBrowserTests(JobsServerFixture server, ChromiumFixture 
         var logo = page.Locator("header.merchant-head img");
         await Expect(logo).ToHaveAttributeAsync("src", "https://cdn.bakery.example/logo.svg");
         Assert.True(await logo.EvaluateAsync<int>("img => img.naturalWidth") > 0, "the logo did not load under the checkout's policy");
-        var pay = page.GetByRole(AriaRole.Button, new() { Name = "Pay USD 80.00" });
+        var pay = page.GetByRole(AriaRole.Button, new() { Name = "Pay $80.00" });
         await Expect(pay).ToHaveCSSAsync("background-color", "rgb(10, 125, 50)");
         await Expect(pay).ToHaveCSSAsync("color", "rgb(255, 255, 255)");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "crumbs@bakery.example" })).ToHaveAttributeAsync("href", "mailto:crumbs@bakery.example");

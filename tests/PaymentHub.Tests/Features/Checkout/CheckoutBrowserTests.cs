@@ -185,17 +185,16 @@ public sealed class CheckoutBrowserTests(LiveServerFixture server, ChromiumFixtu
         var frame = page.FrameLocator("iframe");
         var pay = frame.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Pay") });
 
-        // Caught in the page: no name.
+        // Caught in the page, each beside its field: no name, then a 16-digit number that fails the Luhn check.
         await FillCard(frame, ApprovedCard);
         await frame.GetByLabel("Name on card", new() { Exact = true }).FillAsync("");
         await pay.ClickAsync();
-        await Expect(frame.GetByRole(AriaRole.Alert)).ToContainTextAsync("name on the card");
+        await Expect(frame.GetByLabel("Name on card", new() { Exact = true })).ToHaveAccessibleDescriptionAsync("Enter the name on the card.");
         await page.WaitForFunctionAsync("() => window.events.length >= 2");
 
-        // Caught by the server: a 16-digit number that fails the Luhn check.
         await FillCard(frame, "4242 4242 4242 4241");
         await pay.ClickAsync();
-        await Expect(frame.GetByRole(AriaRole.Alert)).ToContainTextAsync("card number is invalid");
+        await Expect(frame.GetByLabel("Card number", new() { Exact = true })).ToHaveAccessibleDescriptionAsync(new Regex("card number is invalid"));
         await page.WaitForFunctionAsync("() => window.events.length >= 3");
 
         await FillCard(frame, DeclinedCard);

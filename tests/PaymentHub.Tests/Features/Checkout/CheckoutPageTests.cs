@@ -27,10 +27,10 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Default merchant", html);
         Assert.Contains("Widget &lt;b&gt; × 2", html);
-        Assert.Contains("USD 60.00", html);
+        Assert.Contains("$60.00", html);
         Assert.Contains("Tax", html);
         Assert.Contains("Discount", html);
-        Assert.Contains("data-testid=\"total\">USD 80.00", html);
+        Assert.Contains("data-testid=\"total\">$80.00", html);
         Assert.Contains("Test mode.", html);
         Assert.Contains("4242 4242 4242 4242", html);
         Assert.Contains("<label for=\"name_on_card\">Name on card</label>", html);
@@ -39,7 +39,7 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
         Assert.Contains("<label for=\"card_cvc\">CVC</label>", html);
         foreach (var autocomplete in new[] { "cc-name", "cc-number", "cc-exp", "cc-csc" })
             Assert.Contains($"autocomplete=\"{autocomplete}\"", html);
-        Assert.Contains(">Pay USD 80.00</button>", html);
+        Assert.Contains("<span class=\"label\">Pay $80.00</span></button>", html);
         Assert.Contains(">Cancel</button>", html);
         Assert.Contains("name=\"viewport\"", html);
     }
@@ -51,7 +51,22 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
 
         var html = await (await _checkout.Browser().GetAsync(path)).Content.ReadAsStringAsync();
 
-        Assert.Contains("USD 80.00 every 30 days, first charge today", html);
+        Assert.Contains("$80.00 every 30 days, first charge today", html);
+    }
+
+    [Fact]
+    public async Task CheckoutPage_InYen_WritesAmountsWithTheSymbolAndNoDecimals()
+    {
+        var (_, path) = await _checkout.CreateAsync(new IntentBuilder().Recurring(30).With("currency", "JPY").With("amount", 1200)
+            .With("order_items", new JsonArray(new JsonObject { ["name"] = "Tea", ["quantity"] = 2, ["price"] = 600 })));
+
+        var html = await (await _checkout.Browser().GetAsync(path)).Content.ReadAsStringAsync();
+
+        Assert.Contains("<td class=\"num\">¥1,200</td>", html);
+        Assert.Contains("data-testid=\"total\">¥1,200<", html);
+        Assert.Contains("Pay ¥1,200", html);
+        Assert.Contains("¥1,200 every 30 days, first charge today", html);
+        Assert.DoesNotContain("JPY", html);
     }
 
     [Fact]
@@ -104,6 +119,52 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
     }
 
     [Theory]
+    [InlineData("automatic")]
+    [InlineData("manual")]
+    public async Task PaidPage_NamesTheCardThatPaid_AndTheCustomersEmail_WhenPaidAndWhenOpenedAgain(string captureMethod)
+    {
+        var (_, path) = await _checkout.CreateAsync(new IntentBuilder().With("integration_type", "iframe")
+            .With("capture_method", captureMethod).With("email", "jane.doe@shop.example"));
+
+        var paid = await (await _checkout.PayAsync(_checkout.Browser(), path, "5555 5555 5555 4444")).Content.ReadAsStringAsync();
+        var reopened = await (await _checkout.Browser().GetAsync(path)).Content.ReadAsStringAsync();
+
+        foreach (var html in new[] { paid, reopened })
+        {
+            Assert.Contains("Payment successful", html);
+            Assert.Contains("<table class=\"receipt\" aria-label=\"Payment details\">", html);
+            Assert.Contains("<td data-testid=\"paid-with\">Mastercard <span class=\"last4\"><span aria-hidden=\"true\">••••</span><span class=\"sr\">ending in</span> 4444</span></td>", html);
+            Assert.Contains("<td data-testid=\"customer\">jane.doe@shop.example</td>", html);
+            Assert.DoesNotContain("5555 5555", html);
+        }
+    }
+
+    [Fact]
+    public async Task PaidPage_AfterADeclineThenAnotherCard_NamesTheCardThatPaid()
+    {
+        var (_, path) = await _checkout.CreateAsync(new IntentBuilder().With("integration_type", "iframe"));
+        await _checkout.PayAsync(_checkout.Browser(), path, Payments.Checkout.Decline);
+
+        var html = await (await _checkout.PayAsync(_checkout.Browser(), path, "3782 822463 10005", cvc: "1234")).Content.ReadAsStringAsync();
+
+        Assert.Contains("<td data-testid=\"paid-with\">American Express <span class=\"last4\">", html);
+        Assert.Contains("ending in</span> 0005</span>", html);
+    }
+
+    [Fact]
+    public async Task ClosedPages_OtherThanPaid_HaveNoReceipt()
+    {
+        var (id, path) = await _checkout.CreateAsync(new IntentBuilder());
+        await app.Api().PostAsync($"/api/platform/intents/{id}/cancel", null);
+
+        var html = await (await _checkout.Browser().GetAsync(path)).Content.ReadAsStringAsync();
+
+        Assert.Contains("Payment cancelled", html);
+        Assert.DoesNotContain("Payment details", html);
+        Assert.DoesNotContain("data-testid=\"customer\"", html);
+    }
+
+    [Theory]
     [InlineData("cancel", "Payment cancelled")]
     [InlineData("pay", "Payment successful")]
     public async Task CheckoutPage_ForAClosedIntent_SaysSoWithoutAForm(string action, string title)
@@ -135,6 +196,11 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
         Assert.Equal("1200", (string)data["amount"]!);
         Assert.Equal(0, (int)data["currency_decimals"]!);
         Assert.Equal("JPY 1200 every 14 days, first charge today", (string)data["recurring_terms"]!);
+        var display = data["display"]!;
+        Assert.Equal("¥1,200", (string)display["amount"]!);
+        Assert.Null(display["tax"]);
+        Assert.Equal("¥1,200 every 14 days, first charge today", (string)display["recurring_terms"]!);
+        Assert.Equal("¥1,200", (string)data["order_items"]![0]!["display"]!["total"]!);
         Assert.Equal("simulator", (string)data["gateway"]!);
         Assert.Equal("Plan", (string)data["order_items"]![0]!["name"]!);
         Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());

@@ -26,7 +26,7 @@ public sealed class MerchantBrandTests(PaymentHubFactory app) : IClassFixture<Pa
 
         Assert.Contains("<header class=\"merchant-head\"><img src=\"https://cdn.acme.example/logo.png\" alt=\"\"><span data-testid=\"merchant\">Acme Coffee</span></header>", html);
         Assert.Contains("<title>Pay Acme Coffee</title>", html);
-        Assert.Contains("class=\"pay\" style=\"background: #0a2540; color: #ffffff\">Pay USD 80.00</button>", html);
+        Assert.Contains("class=\"pay\" style=\"background: #0a2540; color: #ffffff\"><span class=\"spinner\" aria-hidden=\"true\"></span><span class=\"label\">Pay $80.00</span></button>", html);
         Assert.Contains("<a href=\"mailto:help@acme.example\">help@acme.example</a>", html);
         Assert.Contains("img-src 'self' data: https://cdn.acme.example;", response.Headers.GetValues("Content-Security-Policy").Single());
     }
@@ -38,7 +38,7 @@ public sealed class MerchantBrandTests(PaymentHubFactory app) : IClassFixture<Pa
 
         Assert.Contains("<span data-testid=\"merchant\">Plain shop</span>", html);
         Assert.DoesNotContain("<img", html);
-        Assert.Contains("<button type=\"submit\" class=\"pay\">Pay USD 80.00</button>", html);
+        Assert.Contains("<button type=\"submit\" class=\"pay\"><span class=\"spinner\" aria-hidden=\"true\"></span><span class=\"label\">Pay $80.00</span></button>", html);
         Assert.DoesNotContain("mailto:", html);
         Assert.Contains("img-src 'self' data:;", response.Headers.GetValues("Content-Security-Policy").Single());
     }

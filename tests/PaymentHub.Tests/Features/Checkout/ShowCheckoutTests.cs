@@ -52,8 +52,8 @@ public sealed class ShowCheckoutTests(PaymentHubFactory app) : IClassFixture<Pay
         Assert.Contains("Blue mug &lt;large&gt; × 2", html);
         Assert.DoesNotContain("<large>", html);
         Assert.Contains("Teapot", html);
-        Assert.Contains("USD 40.00", html);
-        Assert.Contains("data-testid=\"total\">USD 95.50<", html);
+        Assert.Contains("$40.00", html);
+        Assert.Contains("data-testid=\"total\">$95.50<", html);
         Assert.Contains("Test mode.", html);
     }
 
@@ -64,7 +64,7 @@ public sealed class ShowCheckoutTests(PaymentHubFactory app) : IClassFixture<Pay
 
         var (_, html) = await Page(IntentCalls.Token(intent));
 
-        Assert.Contains("USD 80.00 every 30 days", html);
+        Assert.Contains("$80.00 every 30 days", html);
     }
 
     [Fact]

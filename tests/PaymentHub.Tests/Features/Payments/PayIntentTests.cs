@@ -231,6 +231,13 @@ public sealed class PayIntentTests(PaymentHubFactory app) : IClassFixture<Paymen
         var (_, declined) = await _checkout.CreateAsync(new IntentBuilder());
         await _checkout.PayAsync(_checkout.Browser(), declined, "4000 0000 0000 9995", cvc: "9731");
         await _checkout.PayAsync(_checkout.Browser(), path, "4111 1111 1111 1111", cvc: "8642");
+        // Refused by the form's own checks (a past expiry): the page answers 422 without the card.
+        var refused = await _checkout.PayAsync(_checkout.Browser(), declined, "5555 5555 5555 4444", expiry: "10/26", cvc: "5128");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        var page = await refused.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("5555 5555", page);
+        Assert.DoesNotContain("5555555555554444", page);
+        Assert.DoesNotMatch(StandAlone("5128"), page);
 
         var text = await TestDatabases.AllStoredTextAsync(app.DataPath);
         Assert.Contains("evt_", text); // the search does see the stored rows
@@ -239,12 +246,17 @@ public sealed class PayIntentTests(PaymentHubFactory app) : IClassFixture<Paymen
         // CVCs are short: look for them standing alone, not inside the ids' hex and base64 runs.
         Assert.DoesNotMatch(StandAlone("8642"), text);
         Assert.DoesNotMatch(StandAlone("9731"), text);
+        Assert.DoesNotContain("5555555555554444", text);
+        Assert.DoesNotMatch(StandAlone("5128"), text);
         var logs = app.Logs.All;
         Assert.Contains("Gateway simulator order", logs);
         Assert.DoesNotContain("4111111111111111", logs);
         Assert.DoesNotContain("4111 1111 1111 1111", logs);
         Assert.DoesNotMatch(StandAlone("8642"), logs);
         Assert.DoesNotMatch(StandAlone("9731"), logs);
+        Assert.DoesNotContain("5555555555554444", logs);
+        Assert.DoesNotContain("5555 5555 5555 4444", logs);
+        Assert.DoesNotMatch(StandAlone("5128"), logs);
     }
 
     private static System.Text.RegularExpressions.Regex StandAlone(string digits) => new($"(?<![0-9A-Za-z_-]){digits}(?![0-9A-Za-z_-])");
