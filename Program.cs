@@ -67,7 +67,7 @@ static WebApplication Compose(string[] args)
 
     builder.Services.AddSingleton(settings);
     builder.Services.AddSingleton(TimeProvider.System);
-    builder.Services.AddSingleton(_ => new Db(settings.DatabasePath));
+    builder.Services.AddSingleton(_ => Db.From(settings));
     builder.Services.AddSingleton<DbWriter>();
     builder.Services.AddSingleton(Currencies.LoadEmbedded());
     builder.Services.ConfigureHttpJsonOptions(o =>

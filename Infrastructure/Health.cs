@@ -4,10 +4,10 @@ using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Infrastructure;
 
-/// <summary>GET /health: 200 when the database answers, 503 when it does not.</summary>
+/// <summary>GET /health: 200 when the database answers, 503 when it does not; which kind of database it is (sqlite or postgresql).</summary>
 public sealed class Health : ICarterModule
 {
-    public sealed record Report(string Status, string Database, string Time);
+    public sealed record Report(string Status, string Database, string DatabaseKind, string Time);
 
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapGet("/health", async (Db db, TimeProvider clock, ILoggerFactory logs, CancellationToken ct) =>
@@ -23,7 +23,7 @@ public sealed class Health : ICarterModule
                 logs.CreateLogger("PaymentHub.Health").LogError(ex, "Health check: the database did not answer");
                 database = "unavailable";
             }
-            var report = new Report(database == "ok" ? "ok" : "degraded", database, Formats.Timestamp(clock.GetUtcNow()));
+            var report = new Report(database == "ok" ? "ok" : "degraded", database, db.KindName, Formats.Timestamp(clock.GetUtcNow()));
             return database == "ok" ? Results.Json(report) : Results.Json(report, statusCode: 503);
         }).WithTags("Operations").WithSummary("Health of the service and its database").ExcludeFromDescription();
 }

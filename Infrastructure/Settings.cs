@@ -8,6 +8,10 @@ namespace PaymentHub.Infrastructure;
 public sealed record Settings
 {
     public required string DataPath { get; init; }
+    /// <summary>A PostgreSQL connection string (PAYMENTHUB_DATABASE); none: the SQLite file in the data folder.</summary>
+    public string? Database { get; init; }
+    /// <summary>The Data Protection key ring's folder (PAYMENTHUB_KEYS), e.g. one that several instances share; none: <c>keys</c> in the data folder.</summary>
+    public string? KeysFolder { get; init; }
     public string? PublicUrl { get; init; }
     public string? AdminPassword { get; init; }
     public string? BootstrapClientId { get; init; }
@@ -20,6 +24,8 @@ public sealed record Settings
     public IReadOnlyList<string> KnownProxies { get; init; } = [];
 
     public string DatabasePath => Path.Combine(DataPath, "paymenthub.db");
+
+    public string KeysPath => KeysFolder ?? Path.Combine(DataPath, "keys");
 
     /// <summary>
     /// Configuration every source may override: console logs at Information, ASP.NET Core's own
@@ -38,6 +44,8 @@ public sealed record Settings
         return new Settings
         {
             DataPath = Path.GetFullPath(Read("PAYMENTHUB_DATA", "Data") ?? "data"),
+            Database = Read("PAYMENTHUB_DATABASE", "Database"),
+            KeysFolder = Read("PAYMENTHUB_KEYS", "Keys") is { } keys ? Path.GetFullPath(keys) : null,
             PublicUrl = Read("PAYMENTHUB_PUBLIC_URL", "PublicUrl")?.TrimEnd('/'),
             AdminPassword = Read("PAYMENTHUB_ADMIN_PASSWORD", "AdminPassword"),
             BootstrapClientId = Read("PAYMENTHUB_BOOTSTRAP_CLIENT_ID", "BootstrapClientId"),

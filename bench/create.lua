@@ -12,7 +12,8 @@ end
 
 function init(args)
   math.randomseed(os.time() + (thread_id or 0))
-  run_id = tostring(os.time()) .. "-" .. tostring(math.random(1, 1e9))
+  -- WRK_ID tells apart two wrk processes started in the same second (two instances loaded at once).
+  run_id = tostring(os.time()) .. "-" .. (os.getenv("WRK_ID") or "") .. tostring(math.random(1, 1e9))
 end
 
 function request()

@@ -7,6 +7,9 @@
 # each with the same wrk settings, right after the floor. Each PaymentHub figure is printed as a ratio
 # of that round's floor, with p50/p99; the summary gives the median ratio over the rounds. Ratios made
 # in one run are what count: this machine's absolute speed swings by a third between runs.
+# On PostgreSQL: BENCH_POSTGRES=<connection string to a server whose user may create databases> runs
+# PaymentHub on a fresh database there each round, and BENCH_INSTANCES=2 starts two instances on it,
+# loaded by two wrk processes at once (half the connections each, their requests/s summed).
 # Usage: bash bench/run.sh [duration, default 10s] [connections, default 64]   (ROUNDS=n to change rounds,
 #        APP_DIR=folder to measure a build published before instead of publishing this tree)
 set -euo pipefail
@@ -19,10 +22,19 @@ floor_port=$((port + 1))
 out=bench/out
 base=http://127.0.0.1:$port
 floor=http://127.0.0.1:$floor_port
+instances=${BENCH_INSTANCES:-1}
+postgres=${BENCH_POSTGRES:-}
+if [ "$instances" -gt 1 ] && [ -z "$postgres" ]; then echo "BENCH_INSTANCES > 1 needs BENCH_POSTGRES"; exit 1; fi
+second=http://127.0.0.1:$((port + 2))
 
 if ! command -v wrk >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null
   else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+
+if [ -n "$postgres" ] && ! command -v psql >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql-client >/dev/null; fi
 fi
 
 rm -rf "$out" && mkdir -p "$out"
@@ -48,6 +60,37 @@ wrk_run() {
   if grep -qE "Non-2xx|Socket errors" "$out/$name.txt"; then echo "   ($name: $(grep -E "Non-2xx|Socket errors" "$out/$name.txt" | tr '\n' ' '))"; fi
 }
 
+# app_run name script path → like wrk_run against PaymentHub; with two instances, two wrk at once
+# (one per instance, half the connections each): RPS is their sum, P50/P99 the first one's.
+app_run() {
+  local name=$1 script=$2 path=$3
+  if [ "$instances" -eq 1 ]; then wrk_run "$name" "$script" "$base$path"; return; fi
+  local half=$((connections / 2))
+  WRK_ID=b wrk -t1 -c"$half" -d"$duration" --latency -s "$script" "$second$path" >"$out/$name-b.txt" &
+  local other=$!
+  wrk -t1 -c"$half" -d"$duration" --latency -s "$script" "$base$path" >"$out/$name.txt"
+  wait "$other"
+  RPS=$(cat "$out/$name.txt" "$out/$name-b.txt" | sed -n 's/^Requests\/sec: *//p' | awk '{ s += $1 } END { printf "%.2f", s }')
+  P50=$(awk '$1=="50%"{print $2}' "$out/$name.txt")
+  P99=$(awk '$1=="99%"{print $2}' "$out/$name.txt")
+  if grep -qE "Non-2xx|Socket errors" "$out/$name.txt" "$out/$name-b.txt"; then
+    echo "   ($name: $(grep -hE "Non-2xx|Socket errors" "$out/$name.txt" "$out/$name-b.txt" | tr '\n' ' '))"; fi
+}
+
+# A fresh PostgreSQL database per round (dropped at the next), when BENCH_POSTGRES is set.
+pg_database() {
+  local db=paymenthub_bench_$1
+  psql "$(pg_uri)" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
+  echo "$postgres;Database=$db"
+}
+# The server as a libpq URI for psql (Host, Port, Username, Password of BENCH_POSTGRES).
+pg_uri() {
+  local host port user password
+  host=$(echo "$postgres" | tr ';' '\n' | sed -n 's/^Host=//ip'); port=$(echo "$postgres" | tr ';' '\n' | sed -n 's/^Port=//ip')
+  user=$(echo "$postgres" | tr ';' '\n' | sed -n 's/^User\(name\| ID\)\?=//ip'); password=$(echo "$postgres" | tr ';' '\n' | sed -n 's/^Password=//ip')
+  echo "postgresql://${user:-postgres}${password:+:$password}@${host:-127.0.0.1}:${port:-5432}/postgres"
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo "== floor: bench/Floor on $floor"
@@ -64,19 +107,27 @@ for round in $(seq 1 "$rounds"); do
   printf '   %-18s %10s req/s   p50 %-8s p99 %-8s\n' floor "$floor_rps" "$P50" "$P99"
 
   data="$out/data-$round"
-  PAYMENTHUB_DATA="$data" PAYMENTHUB_BOOTSTRAP_CLIENT_ID=pk_test_bench PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET=sk_test_bench_secret \
-  Logging__LogLevel__Default=Warning "$out/app/PaymentHub" --urls "$base" >"$out/server-$round.log" 2>&1 &
-  server=$!
-  pids+=($server)
-  wait_for "$base/health"
+  database=""
+  [ -z "$postgres" ] || database=$(pg_database "$round")
+  servers=()
+  for i in $(seq 0 $((instances - 1))); do
+    url=$([ "$i" = 0 ] && echo "$base" || echo "$second")
+    PAYMENTHUB_DATA="$data" PAYMENTHUB_DATABASE="$database" PAYMENTHUB_BOOTSTRAP_CLIENT_ID=pk_test_bench PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET=sk_test_bench_secret \
+    Logging__LogLevel__Default=Warning "$out/app/PaymentHub" --urls "$url" >"$out/server-$round-$i.log" 2>&1 &
+    servers+=($!)
+    pids+=($!)
+    wait_for "$url/health"
+  done
   # Warm the JIT (tiered compilation settles after some seconds of load) and the pools.
-  wrk -t2 -c"$connections" -d8s -s bench/create.lua "$base/api/platform/intents" >/dev/null
+  for url in "$base" $([ "$instances" -gt 1 ] && echo "$second"); do
+    wrk -t2 -c"$connections" -d8s -s bench/create.lua "$url/api/platform/intents" >/dev/null
+  done
 
-  wrk_run "create-$round" bench/create.lua "$base/api/platform/intents"
+  app_run "create-$round" bench/create.lua "/api/platform/intents"
   printf '   %-18s %10s req/s   p50 %-8s p99 %-8s  %s× floor\n' create "$RPS" "$P50" "$P99" "$(ratio "$RPS" "$floor_rps")"
   echo -e "$round\tcreate\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps" >>"$out/rounds.tsv"
 
-  IDEMPOTENCY=1 wrk_run "create-idempotent-$round" bench/create.lua "$base/api/platform/intents"
+  IDEMPOTENCY=1 app_run "create-idempotent-$round" bench/create.lua "/api/platform/intents"
   printf '   %-18s %10s req/s   p50 %-8s p99 %-8s  %s× floor\n' create-idempotent "$RPS" "$P50" "$P99" "$(ratio "$RPS" "$floor_rps")"
   echo -e "$round\tcreate-idempotent\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps" >>"$out/rounds.tsv"
 
@@ -86,11 +137,11 @@ for round in $(seq 1 "$rounds"); do
          "success_url":"https://example.com/s","cancel_url":"https://example.com/c","order_items":[{"name":"P","quantity":1,"price":80}]}' \
     | sed -n 's/.*"intent_id":"\([^"]*\)".*/\1/p')
   wrk -t2 -c"$connections" -d5s -s bench/get.lua "$base/api/platform/intents/$id" >/dev/null
-  wrk_run "get-$round" bench/get.lua "$base/api/platform/intents/$id"
+  app_run "get-$round" bench/get.lua "/api/platform/intents/$id"
   printf '   %-18s %10s req/s   p50 %-8s p99 %-8s  %s× floor\n' get "$RPS" "$P50" "$P99" "$(ratio "$RPS" "$floor_rps")"
   echo -e "$round\tget\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps" >>"$out/rounds.tsv"
 
-  kill "$server"; wait "$server" 2>/dev/null || true
+  for server in "${servers[@]}"; do kill "$server"; wait "$server" 2>/dev/null || true; done
 done
 
 echo

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments.Contracts;
 using PaymentHub.Features.Subscriptions.Contracts;
@@ -110,7 +110,7 @@ public static class IntentQueries
         public long SubscriptionCount { get; init; }
     }
 
-    public static async Task<IReadOnlyList<IntentView>> ViewsAsync(SqliteConnection c, IReadOnlyList<IntentRow> rows,
+    public static async Task<IReadOnlyList<IntentView>> ViewsAsync(DbConnection c, IReadOnlyList<IntentRow> rows,
         Currencies currencies, string publicBase, CancellationToken ct)
     {
         if (rows.Count == 0) return [];

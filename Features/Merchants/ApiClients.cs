@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Merchants;
@@ -27,7 +27,7 @@ public static class ApiClients
         """;
 
     /// <summary>A merchant's clients of one mode, newest first, revoked ones included.</summary>
-    public static async Task<IReadOnlyList<ApiClientSummary>> ListAsync(SqliteConnection c, string merchantId, string mode, CancellationToken ct) =>
+    public static async Task<IReadOnlyList<ApiClientSummary>> ListAsync(DbConnection c, string merchantId, string mode, CancellationToken ct) =>
         (await c.QueryAsync<ApiClientSummary>(new CommandDefinition("""
             SELECT client_id AS ClientId, name AS Name, mode AS Mode, created_at AS CreatedAt, revoked_at AS RevokedAt
             FROM api_clients WHERE merchant_id = @MerchantId AND mode = @Mode

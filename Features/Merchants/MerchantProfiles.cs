@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Dapper;
 using FluentValidation;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Merchants.Contracts;
 using PaymentHub.Infrastructure.Database;
@@ -78,10 +78,10 @@ public static class MerchantProfiles
         return id;
     }
 
-    public static async Task<IReadOnlyList<MerchantProfile>> ListAsync(SqliteConnection c, CancellationToken ct) =>
+    public static async Task<IReadOnlyList<MerchantProfile>> ListAsync(DbConnection c, CancellationToken ct) =>
         (await c.QueryAsync<MerchantProfile>(new CommandDefinition($"SELECT {Columns} FROM merchants ORDER BY created_at, id", cancellationToken: ct))).ToList();
 
-    public static Task<MerchantProfile?> GetAsync(SqliteConnection c, string merchantId, CancellationToken ct) =>
+    public static Task<MerchantProfile?> GetAsync(DbConnection c, string merchantId, CancellationToken ct) =>
         c.QuerySingleOrDefaultAsync<MerchantProfile>(new CommandDefinition($"SELECT {Columns} FROM merchants WHERE id = @Id",
             new { Id = merchantId }, cancellationToken: ct));
 

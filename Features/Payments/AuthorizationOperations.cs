@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Payments.Contracts;
@@ -65,7 +65,7 @@ internal static class AuthorizationOperations
     }
 
     /// <summary>Attempts whose outcome was never recorded or whose answer was lost, untouched since <paramref name="cutoff"/> (real time; test-mode rows add their merchant's clock offset).</summary>
-    public static async Task<List<Row>> OpenAsync(SqliteConnection c, long cutoff, int batch, CancellationToken ct) =>
+    public static async Task<List<Row>> OpenAsync(DbConnection c, long cutoff, int batch, CancellationToken ct) =>
         (await c.QueryAsync<Row>(new CommandDefinition(SelectSql + """
 
              LEFT JOIN test_clocks t ON o.mode = 'test' AND t.merchant_id = o.merchant_id

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Features.Intents.Contracts;
 using PaymentHub.Features.Webhooks.Contracts;
@@ -49,7 +49,7 @@ internal static class Refunds
     /// test-mode refund's own times are on its merchant's test clock, whose offset is added).
     /// Refunds from before refunds had an order id can't be looked up and are left to a person.
     /// </summary>
-    public static async Task<List<Row>> OpenAsync(SqliteConnection c, long cutoff, int batch, CancellationToken ct) =>
+    public static async Task<List<Row>> OpenAsync(DbConnection c, long cutoff, int batch, CancellationToken ct) =>
         (await c.QueryAsync<Row>(new CommandDefinition(SelectSql + """
 
              LEFT JOIN test_clocks t ON r.mode = 'test' AND t.merchant_id = r.merchant_id

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Features.Payments.Contracts;
 using PaymentHub.Features.Subscriptions.Contracts;
 using PaymentHub.Infrastructure;
@@ -48,7 +48,7 @@ public static class SubscriptionQueries
         return row is null ? null : View(row, ChargeReads.ForSubscription(s, row.Id), currencies);
     }
 
-    public static async Task<IReadOnlyList<SubscriptionView>> ViewsAsync(SqliteConnection c, IReadOnlyList<SubscriptionRow> rows, Currencies currencies,
+    public static async Task<IReadOnlyList<SubscriptionView>> ViewsAsync(DbConnection c, IReadOnlyList<SubscriptionRow> rows, Currencies currencies,
         CancellationToken ct)
     {
         if (rows.Count == 0) return [];

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 
@@ -46,7 +46,7 @@ public static class EventDetails
         WHERE d.event_seq = @Seq ORDER BY a.id
         """;
 
-    public static async Task<EventDetail?> LoadAsync(SqliteConnection c, string eventId, Caller caller, CancellationToken ct)
+    public static async Task<EventDetail?> LoadAsync(DbConnection c, string eventId, Caller caller, CancellationToken ct)
     {
         var e = await c.QuerySingleOrDefaultAsync<EventRow>(new CommandDefinition(EventSql, new { Id = eventId, caller.MerchantId, caller.Mode }, cancellationToken: ct));
         if (e is null) return null;

@@ -213,13 +213,13 @@ public sealed class WebhookDispatcher(
         {
             var now = clock.GetUtcNow();
             var taken = new Dictionary<string, int>(counts, StringComparer.Ordinal);
-            var due = (await tx.Connection.QueryAsync<ClaimedDelivery>(DueSql,
-                    new { Now = now.ToUnixTimeMilliseconds(), Busy = full, Limit = limit }, tx.Transaction))
+            var due = (await tx.Connection.QueryAsync<ClaimedDelivery>(tx.Connection.Lists(DueSql),
+                    new { Now = now.ToUnixTimeMilliseconds(), Busy = full.ToArray(), Limit = limit }, tx.Transaction))
                 .Where(d => (taken[d.EndpointId] = taken.GetValueOrDefault(d.EndpointId) + 1) <= perEndpoint)
                 .ToList();
             if (due.Count == 0) return due;
-            await tx.Connection.ExecuteAsync(LeaseSql,
-                new { Until = (now + lease).ToUnixTimeMilliseconds(), Token = token, Ids = due.Select(d => d.Id).ToList() }, tx.Transaction);
+            await tx.Connection.ExecuteAsync(tx.Connection.Lists(LeaseSql),
+                new { Until = (now + lease).ToUnixTimeMilliseconds(), Token = token, Ids = due.Select(d => d.Id).ToArray() }, tx.Transaction);
             foreach (var d in due) d.Token = token;
             return due;
         });

@@ -38,6 +38,12 @@ public static class PaymentHubCli
         root.Add(Command("restore", "restore", "Replace the database with a backup. Refused while PaymentHub serves on the same data folder.",
             [restoreFile], (app, result, ct) => RestoreAsync(app, result.GetRequiredValue(restoreFile), ct)));
 
+        var postgres = new Argument<string>("connection-string")
+            { Description = "The PostgreSQL database to copy into, e.g. \"Host=db;Database=paymenthub;Username=paymenthub;Password=…\"; it must be empty." };
+        root.Add(Command("migrate-to-postgres", "migrate-to-postgres",
+            "Copy the data folder's SQLite database (PaymentHub stopped) into an empty PostgreSQL database, then serve from there with PAYMENTHUB_DATABASE.",
+            [postgres], (app, result, ct) => MoveToPostgres.RunAsync(app, result.GetRequiredValue(postgres), ct)));
+
         var clients = new Command("clients", "API clients (the X-Client-ID and X-Client-Secret pairs).");
         var merchant = new Option<string?>("--merchant") { Description = "The merchant's id (mch_…); needed only when there are several." };
         var mode = new Option<string>("--mode") { Description = "test or live.", Required = true };
@@ -103,15 +109,17 @@ public static class PaymentHubCli
     {
         var settings = app.Services.GetRequiredService<Settings>();
         var applied = await app.Services.MigrateDatabaseAsync(settings);
+        var database = app.Services.GetRequiredService<Db>().Description;
         Console.WriteLine(applied.Count == 0
-            ? $"The database {settings.DatabasePath} is up to date."
-            : $"Applied {string.Join(", ", applied)} to {settings.DatabasePath}.");
+            ? $"The database {database} is up to date."
+            : $"Applied {string.Join(", ", applied)} to {database}.");
         return 0;
     }
 
     private static async Task<int> BackupAsync(WebApplication app, FileInfo file, bool force, CancellationToken ct)
     {
         var settings = app.Services.GetRequiredService<Settings>();
+        RefuseOnPostgres(app, "back up");
         if (!File.Exists(settings.DatabasePath)) throw new CliException($"There is no database at {settings.DatabasePath} to back up.");
         if (file.Exists && !force) throw new CliException($"{file.FullName} exists; choose another name or add --force.");
         file.Directory?.Create();
@@ -119,7 +127,7 @@ public static class PaymentHubCli
         File.Delete(temporary);
         Security.KeysAtRest.EnsurePrivateDatabaseFile(temporary); // customers' data: the owner's only
         // SQLite's online backup copies a consistent snapshot while the server goes on writing.
-        await using (var source = await app.Services.GetRequiredService<Db>().OpenReadAsync(ct))
+        await using (var source = (SqliteConnection)await app.Services.GetRequiredService<Db>().OpenReadAsync(ct))
         await using (var target = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = temporary, Pooling = false }.ToString()))
         {
             await target.OpenAsync(ct);
@@ -131,13 +139,14 @@ public static class PaymentHubCli
         }
         File.Move(temporary, file.FullName, overwrite: true);
         Console.WriteLine($"Backed up {settings.DatabasePath} to {file.FullName} ({new FileInfo(file.FullName).Length:N0} bytes).");
-        Console.WriteLine($"Keep the key folder {Path.Combine(settings.DataPath, "keys")} too: without it the NMI keys and webhook secrets in the backup can't be decrypted.");
+        Console.WriteLine($"Keep the key folder {settings.KeysPath} too: without it the NMI keys and webhook secrets in the backup can't be decrypted.");
         return 0;
     }
 
     private static async Task<int> RestoreAsync(WebApplication app, FileInfo file, CancellationToken ct)
     {
         var settings = app.Services.GetRequiredService<Settings>();
+        RefuseOnPostgres(app, "restore");
         if (!file.Exists) throw new CliException($"There is no file {file.FullName}.");
         Security.KeysAtRest.EnsurePrivateFolder(settings.DataPath);
         using var exclusive = DataFolderLock.TryExclusive(settings.DataPath)
@@ -178,6 +187,13 @@ public static class PaymentHubCli
         SqliteConnection.ClearAllPools();
         Console.WriteLine($"Restored {file.FullName} into {settings.DatabasePath}. The next start applies any newer migrations.");
         return 0;
+    }
+
+    /// <summary>backup and restore copy SQLite files; a PostgreSQL database has its own tools.</summary>
+    private static void RefuseOnPostgres(WebApplication app, string verb)
+    {
+        if (app.Services.GetRequiredService<Db>().IsPostgres)
+            throw new CliException($"PAYMENTHUB_DATABASE is PostgreSQL: {verb} it with PostgreSQL's own tools (pg_dump, pg_restore); this command copies SQLite files.");
     }
 
     private static async Task<int> CreateClientAsync(WebApplication app, string? merchantId, string mode, string? name, CancellationToken ct)

@@ -1,16 +1,34 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace PaymentHub.Infrastructure.Database;
 
-/// <summary>Opens connections to the payment database with the pragmas every connection needs.</summary>
+/// <summary>Which database PaymentHub runs on: a SQLite file (one process), or PostgreSQL (one or more instances).</summary>
+public enum DbKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// Opens connections to the payment database: a SQLite file with the pragmas every connection
+/// needs, or a PostgreSQL database through one pooled Npgsql data source. Everything above this
+/// class sees <see cref="DbConnection"/>s and the same SQL.
+/// </summary>
 public sealed class Db : IDisposable
 {
     // busy_timeout matters only for readers that meet a checkpoint; writes are serialised by DbWriter.
     private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;";
 
+    private readonly NpgsqlDataSource? _postgres;
+
+    /// <summary>A SQLite database file.</summary>
     public Db(string databasePath)
     {
+        Kind = DbKind.Sqlite;
         DatabasePath = databasePath;
+        Description = databasePath;
         ConnectionString = new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,
@@ -25,29 +43,89 @@ public sealed class Db : IDisposable
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        Sessions = new ReadSessions(ReadConnectionString);
+        var read = ReadConnectionString;
+        Sessions = new ReadSessions(() =>
+        {
+            var connection = new SqliteConnection(read);
+            connection.Open();
+            return connection;
+        }, maxIdle: 64);
     }
+
+    private Db(NpgsqlConnectionStringBuilder builder)
+    {
+        Kind = DbKind.Postgres;
+        // Npgsql prepares the statements a connection runs often on the server by itself.
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 100;
+        ConnectionString = builder.ConnectionString;
+        ReadConnectionString = ConnectionString;
+        DatabasePath = "";
+        Description = $"PostgreSQL database {builder.Database} on {builder.Host}:{builder.Port}";
+        _postgres = NpgsqlDataSource.Create(builder);
+        var source = _postgres;
+        // Idle sessions keep their connections open: fewer than on SQLite, as each costs the server a process.
+        Sessions = new ReadSessions(() => source.OpenConnection(), maxIdle: 16);
+    }
+
+    /// <summary>
+    /// The database <paramref name="settings"/> name: PostgreSQL when <c>PAYMENTHUB_DATABASE</c> is a
+    /// PostgreSQL connection string, else the SQLite file in the data folder.
+    /// </summary>
+    public static Db From(Settings settings) =>
+        settings.Database is { } connectionString ? ForPostgres(connectionString) : new Db(settings.DatabasePath);
+
+    /// <summary>A PostgreSQL database, e.g. <c>Host=db;Database=paymenthub;Username=paymenthub;Password=…</c>.</summary>
+    public static Db ForPostgres(string connectionString)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigurationException($"PAYMENTHUB_DATABASE is not a PostgreSQL connection string ({ex.Message}).");
+        }
+        if (string.IsNullOrEmpty(builder.Host)) throw new ConfigurationException("PAYMENTHUB_DATABASE names no Host.");
+        return new Db(builder);
+    }
+
+    public DbKind Kind { get; }
+    public bool IsPostgres => Kind == DbKind.Postgres;
+
+    /// <summary>For health and logs: "sqlite" or "postgresql".</summary>
+    public string KindName => IsPostgres ? "postgresql" : "sqlite";
+
+    /// <summary>Where the data is, for people: the file, or the database and its server (never a password).</summary>
+    public string Description { get; }
 
     /// <summary>Read connections that keep their prepared statements, for the hottest queries.</summary>
     public ReadSessions Sessions { get; }
 
-    public void Dispose() => Sessions.Dispose();
+    public void Dispose()
+    {
+        Sessions.Dispose();
+        _postgres?.Dispose();
+    }
 
+    /// <summary>The SQLite file; empty on PostgreSQL.</summary>
     public string DatabasePath { get; }
     public string ConnectionString { get; }
     private string ReadConnectionString { get; }
 
     /// <summary>A pooled connection for queries on the request path. Never write through it: writes go through DbWriter.</summary>
-    public async Task<SqliteConnection> OpenReadAsync(CancellationToken ct = default)
+    public async Task<DbConnection> OpenReadAsync(CancellationToken ct = default)
     {
+        if (_postgres is not null) return await _postgres.OpenConnectionAsync(ct);
         var connection = new SqliteConnection(ReadConnectionString);
         await connection.OpenAsync(ct);
         return connection;
     }
 
     /// <summary>A connection with every pragma, for the writer, migrations and tools.</summary>
-    public async Task<SqliteConnection> OpenAsync(CancellationToken ct = default)
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
+        if (_postgres is not null) return await _postgres.OpenConnectionAsync(ct);
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
         using var pragma = connection.CreateCommand();

@@ -1,5 +1,7 @@
+using System.Data;
+using System.Data.Common;
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace PaymentHub.Infrastructure.Database;
 
@@ -10,7 +12,7 @@ namespace PaymentHub.Infrastructure.Database;
 /// Each run of a unit gets its own <see cref="DbTx"/>, so what it asks for after the commit
 /// (<see cref="AfterCommit"/>) belongs to that run alone.
 /// </summary>
-public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transaction, PreparedStatements Prepared)
+public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, PreparedStatements Prepared)
 {
     private List<CommitSignal>? _signals;
 
@@ -24,7 +26,7 @@ public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transac
     public int Execute(string sql, params (string Name, object? Value)[] args) => Prepared.Get(sql, args, Transaction).ExecuteNonQuery();
 
     public T? Scalar<T>(string sql, params (string Name, object? Value)[] args) =>
-        Prepared.Get(sql, args, Transaction).ExecuteScalar() is { } value and not DBNull ? (T)value : default;
+        Prepared.Get(sql, args, Transaction).ExecuteScalar() is { } value and not DBNull ? PreparedStatements.As<T>(value) : default;
 
     /// <summary>The first row mapped to <typeparamref name="T"/> (as Dapper maps it), or default.</summary>
     public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args) => Prepared.SingleOrDefault<T>(sql, args, Transaction);
@@ -44,6 +46,26 @@ public sealed record DbTx(SqliteConnection Connection, SqliteTransaction Transac
     internal IReadOnlyList<CommitSignal> Signals => (IReadOnlyList<CommitSignal>?)_signals ?? [];
 }
 
+/// <summary>
+/// How a unit is isolated from the units running beside it on PostgreSQL (on SQLite, the single
+/// writer runs every unit as if alone, whichever is asked).
+/// </summary>
+public enum WriteIsolation
+{
+    /// <summary>As if the units had run one after another: right for any unit. The default.</summary>
+    Serializable,
+
+    /// <summary>
+    /// Each statement sees what was committed when it started. Only for units whose every
+    /// read-then-write is one statement the database makes atomic — <c>INSERT … ON CONFLICT</c>,
+    /// <c>UPDATE … WHERE</c> the state it expects — and that decide nothing on an earlier
+    /// statement's reading of rows others may change. Such units never conflict as serializable
+    /// ones do when many insert side by side (a new intent, an idempotency key: under
+    /// serializable, inserts into the same index pages make most of them run again).
+    /// </summary>
+    ReadCommitted,
+}
+
 /// <summary>Something a unit of work can ask to be told after its commit, e.g. "webhook deliveries were created".</summary>
 public sealed record CommitSignal(string Name);
 
@@ -52,18 +74,18 @@ public sealed record CommitSignal(string Name);
 /// with Dapper's row parser, built once per SQL text (a SQL text always yields the same columns, and
 /// Dapper would otherwise read every column's name and type on each call to find its cached parser).
 /// </summary>
-public sealed class PreparedStatements(SqliteConnection connection) : IDisposable
+public sealed class PreparedStatements(DbConnection connection) : IDisposable
 {
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Delegate> _parsers = new(StringComparer.Ordinal);
 
-    public T? SingleOrDefault<T>(string sql, (string Name, object? Value)[] args, SqliteTransaction? transaction)
+    public T? SingleOrDefault<T>(string sql, (string Name, object? Value)[] args, DbTransaction? transaction)
     {
         using var reader = Get(sql, args, transaction).ExecuteReader();
         return reader.Read() ? Parser<T>(sql, reader)(reader) : default;
     }
 
-    public List<T> List<T>(string sql, (string Name, object? Value)[] args, SqliteTransaction? transaction)
+    public List<T> List<T>(string sql, (string Name, object? Value)[] args, DbTransaction? transaction)
     {
         using var reader = Get(sql, args, transaction).ExecuteReader();
         var rows = new List<T>();
@@ -73,21 +95,26 @@ public sealed class PreparedStatements(SqliteConnection connection) : IDisposabl
         return rows;
     }
 
-    private Func<System.Data.Common.DbDataReader, T> Parser<T>(string sql, SqliteDataReader reader)
+    private Func<DbDataReader, T> Parser<T>(string sql, DbDataReader reader)
     {
-        if (_parsers.TryGetValue(sql, out var known) && known is Func<System.Data.Common.DbDataReader, T> parser) return parser;
+        if (_parsers.TryGetValue(sql, out var known) && known is Func<DbDataReader, T> parser) return parser;
         parser = Dapper.SqlMapper.GetRowParser<T>(reader);
         _parsers[sql] = parser;
         return parser;
     }
 
-    internal SqliteCommand Get(string sql, (string Name, object? Value)[] args, SqliteTransaction? transaction)
+    internal DbCommand Get(string sql, (string Name, object? Value)[] args, DbTransaction? transaction)
     {
         if (!_commands.TryGetValue(sql, out var command))
         {
             command = connection.CreateCommand();
             command.CommandText = sql;
-            foreach (var (name, _) in args) command.Parameters.Add(new SqliteParameter("@" + name, null));
+            foreach (var (name, _) in args)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = "@" + name;
+                command.Parameters.Add(parameter);
+            }
             _commands[sql] = command;
         }
         command.Transaction = transaction;
@@ -96,9 +123,26 @@ public sealed class PreparedStatements(SqliteConnection connection) : IDisposabl
         {
             var parameter = command.Parameters[i];
             if (!parameter.ParameterName.AsSpan(1).SequenceEqual(args[i].Name)) throw Mismatch(sql);
-            parameter.Value = args[i].Value ?? DBNull.Value;
+            // A flag is an integer column (0 or 1) on both databases; PostgreSQL would refuse a boolean there.
+            parameter.Value = args[i].Value switch
+            {
+                null => DBNull.Value,
+                bool flag => flag ? 1L : 0L,
+                var value => value,
+            };
         }
         return command;
+    }
+
+    /// <summary>
+    /// A scalar as <typeparamref name="T"/>. SQLite answers every integer as a long; PostgreSQL answers
+    /// a sum of bigints as a numeric and a count as a bigint, so numbers are converted, never just cast.
+    /// </summary>
+    internal static T As<T>(object value)
+    {
+        if (value is T same) return same;
+        var target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        return (T)Convert.ChangeType(value, target, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static InvalidOperationException Mismatch(string sql) =>
@@ -113,12 +157,24 @@ public sealed class PreparedStatements(SqliteConnection connection) : IDisposabl
 }
 
 /// <summary>
-/// The single writer of the payment database. SQLite allows one writer at a time, and with
+/// Runs units of write work, each atomically, and returns once they are committed.
+/// <para>
+/// On SQLite it is the single writer of the database. SQLite allows one writer at a time, and with
 /// synchronous=FULL every commit waits for an fsync; so writes are queued and committed in groups:
 /// one COMMIT makes a whole group of units durable. A caller's task completes only after that
 /// commit, so "returned" always means "on disk". Units commit or roll back as a whole, alone: when
 /// one throws, the group is rolled back and each of its units runs again in a transaction of its
-/// own. So a unit may run more than once before it commits, and must do nothing outside the
+/// own.
+/// </para>
+/// <para>
+/// On PostgreSQL there is no single writer (several instances share the database): each unit runs
+/// at once in a serializable transaction of its own on a pooled connection. Serializable means the
+/// database lets units commit only as if they had run one after another, which is what the single
+/// writer gave on SQLite, so a unit's reads-then-writes (a state move, a reservation, a lease) need
+/// no locks of their own to be right; a unit the database refuses for that reason (a serialization
+/// failure, a deadlock, or a unique key another unit took meanwhile) runs again from the start.
+/// </para>
+/// So a unit may run more than once before it commits, and must do nothing outside the
 /// database: no gateway calls, no messages, no changes to captured state it depends on.
 /// </summary>
 public sealed class DbWriter : IAsyncDisposable
@@ -135,19 +191,36 @@ public sealed class DbWriter : IAsyncDisposable
         new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
+    /// <summary>
+    /// How often a PostgreSQL unit is tried before its last refusal is the caller's: serialization
+    /// failures come and go with the load (each pause is longer, up to 0.1 s); a unique key taken
+    /// meanwhile is seen at the next try, so one that stays taken is the unit's own mistake.
+    /// </summary>
+    internal const int MaxAttempts = 100, MaxUniqueViolationAttempts = 5;
+
     public DbWriter(Db db, ILogger<DbWriter> logger, TimeProvider? clock = null)
     {
         _db = db;
         _logger = logger;
         _clock = clock ?? TimeProvider.System;
+        if (db.IsPostgres)
+        {
+            _queue.Writer.TryComplete();
+            _loop = Task.CompletedTask;
+            return;
+        }
         // A thread of its own: the writer is the one serial step of every write, so it must not
         // queue behind request work on the thread pool.
         _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Runs <paramref name="work"/> atomically and returns once it is committed.</summary>
-    public Task<T> WriteAsync<T>(Func<DbTx, Task<T>> work, CancellationToken ct = default)
+    public Task<T> WriteAsync<T>(Func<DbTx, Task<T>> work, CancellationToken ct = default) => WriteAsync(work, WriteIsolation.Serializable, ct);
+
+    /// <summary>Runs <paramref name="work"/> atomically, isolated as <paramref name="isolation"/> says on PostgreSQL, and returns once it is committed.</summary>
+    public Task<T> WriteAsync<T>(Func<DbTx, Task<T>> work, WriteIsolation isolation, CancellationToken ct = default)
     {
+        if (_db.IsPostgres) return WritePostgresAsync(work, isolation, ct);
         var item = new WorkItem<T>(work, ct);
         if (!_queue.Writer.TryWrite(item))
             throw new ObjectDisposedException(nameof(DbWriter));
@@ -225,10 +298,73 @@ public sealed class DbWriter : IAsyncDisposable
                     }, (callback, _logger, signal.Name), preferLocal: false);
     }
 
+    /// <summary>One unit in a serializable transaction of its own, tried again while the database refuses it for a conflict with other units.</summary>
+    private async Task<T> WritePostgresAsync<T>(Func<DbTx, Task<T>> work, WriteIsolation isolation, CancellationToken ct)
+    {
+        if (_disposed) throw new ObjectDisposedException(nameof(DbWriter));
+        var uniqueViolations = 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            ct.ThrowIfCancellationRequested();
+            await using var connection = await _db.OpenAsync(ct);
+            using var prepared = new PreparedStatements(connection);
+            DbTx unit;
+            T result;
+            var level = isolation == WriteIsolation.ReadCommitted ? IsolationLevel.ReadCommitted : IsolationLevel.Serializable;
+            await using (var transaction = await connection.BeginTransactionAsync(level, ct))
+            {
+                unit = new DbTx(connection, transaction, prepared) { Now = _clock.GetUtcNow() };
+                try
+                {
+                    result = await work(unit);
+                    // Not cancellable: once asked, a commit's outcome must be known.
+                    await transaction.CommitAsync(CancellationToken.None);
+                }
+                catch (PostgresException ex) when (IsConflict(ex))
+                {
+                    if (ex.SqlState == PostgresErrorCodes.UniqueViolation) uniqueViolations++;
+                    if (attempt >= MaxAttempts || uniqueViolations >= MaxUniqueViolationAttempts)
+                    {
+                        await RollbackQuietly(transaction);
+                        _logger.LogWarning(ex, "A database write gave up after {Attempts} attempts: it kept conflicting ({SqlState})", attempt, ex.SqlState);
+                        throw;
+                    }
+                    await RollbackQuietly(transaction);
+                    // Apart, at random and a little longer each time, so the same units don't meet again at once.
+                    await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(100, 1 << Math.Min(attempt, 7))), ct);
+                    continue;
+                }
+            }
+            CommittedInline([unit]);
+            Committed([unit]);
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// The refusals that running the unit again resolves: a serialization failure or a deadlock
+    /// (another unit moved first), or a unique key taken by a unit that committed meanwhile (on
+    /// SQLite's single writer, the unit would have seen that row and done what it does then).
+    /// </summary>
+    internal static bool IsConflict(PostgresException ex) =>
+        ex.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.UniqueViolation;
+
+    private static async Task RollbackQuietly(DbTransaction transaction)
+    {
+        try
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException)
+        {
+            // The connection is returned to the pool, which resets it.
+        }
+    }
+
     private void Run()
     {
         var group = new List<IWorkItem>(MaxGroupSize);
-        SqliteConnection? connection = null;
+        DbConnection? connection = null;
         PreparedStatements? prepared = null;
         var reader = _queue.Reader;
         // Units complete synchronously on SQLite, so blocking here keeps the loop on this thread.
@@ -267,10 +403,10 @@ public sealed class DbWriter : IAsyncDisposable
     }
 
     /// <summary>All units in one transaction; false (and rolled back) when one of them threw.</summary>
-    private bool TryGroup(SqliteConnection connection, PreparedStatements prepared, List<IWorkItem> group)
+    private bool TryGroup(DbConnection connection, PreparedStatements prepared, List<IWorkItem> group)
     {
         if (group.Count == 1) return false;
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = ((Microsoft.Data.Sqlite.SqliteConnection)connection).BeginTransaction(deferred: false);
         var units = new DbTx[group.Count];
         for (var i = 0; i < group.Count; i++)
         {
@@ -293,9 +429,9 @@ public sealed class DbWriter : IAsyncDisposable
     }
 
     /// <summary>One unit in its own transaction: its failure is its own.</summary>
-    private void RunAlone(SqliteConnection connection, PreparedStatements prepared, IWorkItem item)
+    private void RunAlone(DbConnection connection, PreparedStatements prepared, IWorkItem item)
     {
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = ((Microsoft.Data.Sqlite.SqliteConnection)connection).BeginTransaction(deferred: false);
         var unit = new DbTx(connection, transaction, prepared) { Now = _clock.GetUtcNow() };
         try
         {
@@ -313,8 +449,11 @@ public sealed class DbWriter : IAsyncDisposable
         Committed([unit]);
     }
 
+    private volatile bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         _queue.Writer.TryComplete();
         await _loop;
     }

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace PaymentHub.Infrastructure.Database;
 
@@ -11,11 +11,11 @@ namespace PaymentHub.Infrastructure.Database;
 /// </summary>
 public sealed class ReadSession : IDisposable
 {
-    private readonly SqliteConnection _connection;
+    private readonly DbConnection _connection;
     private readonly PreparedStatements _statements;
     private readonly ReadSessions _owner;
 
-    internal ReadSession(SqliteConnection connection, ReadSessions owner)
+    internal ReadSession(DbConnection connection, ReadSessions owner)
     {
         _connection = connection;
         _statements = new PreparedStatements(connection);
@@ -37,10 +37,9 @@ public sealed class ReadSession : IDisposable
     }
 }
 
-/// <summary>The pool of <see cref="ReadSession"/>s of one database.</summary>
-public sealed class ReadSessions(string connectionString) : IDisposable
+/// <summary>The pool of <see cref="ReadSession"/>s of one database; <paramref name="open"/> opens a connection for a new one.</summary>
+public sealed class ReadSessions(Func<DbConnection> open, int maxIdle) : IDisposable
 {
-    private const int MaxIdle = 64;
     private readonly Stack<ReadSession> _idle = new();
     private readonly Lock _gate = new();
     private bool _disposed;
@@ -49,16 +48,14 @@ public sealed class ReadSessions(string connectionString) : IDisposable
     {
         lock (_gate)
             if (_idle.TryPop(out var session)) return session;
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        return new ReadSession(connection, this);
+        return new ReadSession(open(), this);
     }
 
     internal void Return(ReadSession session)
     {
         lock (_gate)
         {
-            if (!_disposed && _idle.Count < MaxIdle)
+            if (!_disposed && _idle.Count < maxIdle)
             {
                 _idle.Push(session);
                 return;

@@ -4,18 +4,18 @@ namespace PaymentHub.Infrastructure.Database;
 
 public static class DatabaseStartup
 {
-    /// <summary>Creates the data folder and database file (private to their owner) and applies the migrations; a failed one stops start-up.</summary>
+    /// <summary>Creates the data folder and, on SQLite, the database file (private to their owner) and applies the migrations; a failed one stops start-up.</summary>
     public static async Task<IReadOnlyList<string>> MigrateDatabaseAsync(this IServiceProvider services, Settings settings)
     {
-        KeysAtRest.EnsurePrivateFolder(settings.DataPath);
-        KeysAtRest.EnsurePrivateDatabaseFile(settings.DatabasePath);
         var db = services.GetRequiredService<Db>();
+        KeysAtRest.EnsurePrivateFolder(settings.DataPath);
+        if (!db.IsPostgres) KeysAtRest.EnsurePrivateDatabaseFile(settings.DatabasePath);
         var clock = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("PaymentHub.Database");
         try
         {
             var applied = await Migrator.ApplyAsync(db, Migrator.Embedded(), clock);
-            if (applied.Count > 0) logger.LogInformation("Applied migrations {Migrations} to {Database}", applied, db.DatabasePath);
+            if (applied.Count > 0) logger.LogInformation("Applied migrations {Migrations} to {Database}", applied, db.Description);
             return applied;
         }
         catch (MigrationFailedException ex)

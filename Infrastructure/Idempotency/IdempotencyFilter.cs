@@ -63,7 +63,9 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         var claimed = await writer.WriteAsync(tx => Task.FromResult(tx.Scalar<string>(ClaimSql,
             ("ClientId", caller.ClientId), ("Key", key), ("Hash", hash), ("Now", now.ToUnixTimeMilliseconds()),
             ("LockedUntil", (now + InFlightLease).ToUnixTimeMilliseconds()),
-            ("ExpiredBefore", (now - Retention).ToUnixTimeMilliseconds()))));
+            ("ExpiredBefore", (now - Retention).ToUnixTimeMilliseconds()))),
+            // One INSERT … ON CONFLICT DO UPDATE … WHERE: atomic by itself.
+            WriteIsolation.ReadCommitted);
 
         if (claimed is null)
         {
@@ -91,7 +93,8 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
                 await ReleaseAsync(caller.ClientId, key);
             else
                 await writer.WriteAsync(tx => Task.FromResult(tx.Execute(CompleteSql,
-                    ("Status", status), ("ContentType", contentType), ("Body", body), ("ClientId", caller.ClientId), ("Key", key))));
+                    ("Status", status), ("ContentType", contentType), ("Body", body), ("ClientId", caller.ClientId), ("Key", key))),
+                    WriteIsolation.ReadCommitted);
             return new Replay(status, contentType, body, replayed: false);
         }
         catch
@@ -104,7 +107,7 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
     }
 
     private Task<int> ReleaseAsync(string clientId, string key) =>
-        writer.WriteAsync(tx => Task.FromResult(tx.Execute(ReleaseSql, ("ClientId", clientId), ("Key", key))));
+        writer.WriteAsync(tx => Task.FromResult(tx.Execute(ReleaseSql, ("ClientId", clientId), ("Key", key))), WriteIsolation.ReadCommitted);
 
     private static async Task<string> HashAsync(HttpContext http)
     {

@@ -2,6 +2,9 @@ using System.Globalization;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Infrastructure.Jobs;
 
@@ -25,19 +28,39 @@ public static class JobsSetup
     /// <summary>How often Hangfire looks for due scheduled and recurring jobs (its default, 15 s, would stretch a 5 s job to 15 s).</summary>
     public static readonly TimeSpan PollingInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The schema of Hangfire's own tables in a PostgreSQL database, beside ours.</summary>
+    public const string PostgresSchema = "hangfire";
+
     /// <summary>
-    /// Hangfire with in-memory storage and, unless <c>PaymentHub:Jobs:Server</c> is false, a server
-    /// with a few workers (<c>PaymentHub:Jobs:Workers</c>, default 2). Storage and activator are this
-    /// host's own objects, not Hangfire's static defaults, so two hosts in one process (tests) never
-    /// run each other's jobs.
+    /// Hangfire with in-memory storage (SQLite: one process) or its PostgreSQL storage in the
+    /// <c>hangfire</c> schema of our database (several instances share its queues, recurring jobs and
+    /// locks) and, unless <c>PaymentHub:Jobs:Server</c> is false, a server with a few workers
+    /// (<c>PaymentHub:Jobs:Workers</c>, default 2). Storage and activator are this host's own objects,
+    /// not Hangfire's static defaults, so two hosts in one process (tests) never run each other's jobs.
     /// </summary>
     public static IServiceCollection AddPaymentHubJobs(this IServiceCollection services, IConfiguration config)
     {
-        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions
+        services.AddSingleton<JobStorage>(sp =>
         {
-            // Finished jobs are history only (the work itself is in our tables); an hour of it bounds memory.
-            MaxExpirationTime = TimeSpan.FromHours(1),
-        }));
+            var settings = sp.GetRequiredService<Settings>();
+            if (settings.Database is { } connectionString)
+            {
+                var options = new PostgreSqlStorageOptions
+                {
+                    SchemaName = PostgresSchema,
+                    PrepareSchemaIfNecessary = true,
+                    // A job enqueued by one instance starts on another in milliseconds, not at the next poll.
+                    EnableLongPolling = true,
+                    QueuePollInterval = TimeSpan.FromSeconds(5),
+                };
+                return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
+            }
+            return new InMemoryStorage(new InMemoryStorageOptions
+            {
+                // Finished jobs are history only (the work itself is in our tables); an hour of it bounds memory.
+                MaxExpirationTime = TimeSpan.FromHours(1),
+            });
+        });
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((sp, c) => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

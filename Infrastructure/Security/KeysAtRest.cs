@@ -44,7 +44,8 @@ public static class KeysAtRest
     }
 
     /// <summary>
-    /// Data Protection's key ring in <c>{data}/keys</c>, private to the owner; with
+    /// Data Protection's key ring in <c>{data}/keys</c>, or in <c>PAYMENTHUB_KEYS</c> (a folder several
+    /// instances can share), private to the owner; with
     /// <c>PAYMENTHUB_KEY_CERTIFICATE</c> (a PFX file) and <c>PAYMENTHUB_KEY_CERTIFICATE_PASSWORD</c>,
     /// the keys are also encrypted with that certificate, so a copy of the folder alone decrypts nothing.
     /// </summary>
@@ -55,7 +56,7 @@ public static class KeysAtRest
         services.AddOptions<KeyManagementOptions>().Configure<Settings, ILoggerFactory>((options, current, loggers) =>
         {
             // The repository creates its folder when built, which may come before the database start-up.
-            var keys = Path.Combine(current.DataPath, "keys");
+            var keys = current.KeysPath;
             EnsurePrivateFolder(current.DataPath);
             EnsurePrivateFolder(keys);
             options.XmlRepository = new PrivateXmlRepository(new DirectoryInfo(keys), loggers);

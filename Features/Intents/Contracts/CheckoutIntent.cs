@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Infrastructure.Money;
 
 namespace PaymentHub.Features.Intents.Contracts;
@@ -42,7 +42,7 @@ public static class CheckoutIntents
         WHERE i.payment_token = @Token
         """;
 
-    public static async Task<CheckoutIntent?> FindByTokenAsync(SqliteConnection c, string token, Currencies currencies, CancellationToken ct)
+    public static async Task<CheckoutIntent?> FindByTokenAsync(DbConnection c, string token, Currencies currencies, CancellationToken ct)
     {
         var r = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(Sql, new { Token = token }, cancellationToken: ct));
         if (r is null) return null;

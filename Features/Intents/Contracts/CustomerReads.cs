@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace PaymentHub.Features.Intents.Contracts;
 
@@ -26,7 +26,7 @@ public static class CustomerReads
         """;
 
     /// <summary>The customers of a merchant's mode who bought most recently.</summary>
-    public static async Task<IReadOnlyList<CustomerSummary>> RecentAsync(SqliteConnection c, string merchantId, string mode, int limit, CancellationToken ct) =>
+    public static async Task<IReadOnlyList<CustomerSummary>> RecentAsync(DbConnection c, string merchantId, string mode, int limit, CancellationToken ct) =>
         (await c.QueryAsync<CustomerSummary>(new CommandDefinition(RecentSql, new { MerchantId = merchantId, Mode = mode, Limit = limit },
             cancellationToken: ct))).ToList();
 }

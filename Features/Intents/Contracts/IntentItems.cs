@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Intents.Contracts;
@@ -17,9 +17,9 @@ public static class IntentItems
     /// <summary>On a read session's prepared statement (the GET hot path).</summary>
     public static List<IntentItemRow> ForIntent(ReadSession s, string intentId) => s.List<IntentItemRow>(ForIntentSql, ("IntentId", intentId));
 
-    public static async Task<List<IntentItemRow>> ForIntentAsync(SqliteConnection c, string intentId, CancellationToken ct) =>
+    public static async Task<List<IntentItemRow>> ForIntentAsync(DbConnection c, string intentId, CancellationToken ct) =>
         (await c.QueryAsync<IntentItemRow>(new CommandDefinition(ForIntentSql, new { IntentId = intentId }, cancellationToken: ct))).ToList();
 
-    public static async Task<ILookup<string, IntentItemRow>> ForIntentsAsync(SqliteConnection c, IReadOnlyCollection<string> intentIds, CancellationToken ct) =>
-        (await c.QueryAsync<IntentItemRow>(new CommandDefinition(ForIntentsSql, new { Ids = intentIds }, cancellationToken: ct))).ToLookup(i => i.IntentId);
+    public static async Task<ILookup<string, IntentItemRow>> ForIntentsAsync(DbConnection c, IReadOnlyCollection<string> intentIds, CancellationToken ct) =>
+        (await c.QueryAsync<IntentItemRow>(new CommandDefinition(c.Lists(ForIntentsSql), new { Ids = intentIds.ToArray() }, cancellationToken: ct))).ToLookup(i => i.IntentId);
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Intents.Contracts;
@@ -27,7 +27,7 @@ public static class IntentState
     private const string MoveSql = "UPDATE intents SET status = @To, updated_at = @Now WHERE id = @IntentId AND status = @From";
 
     /// <summary>The intent outside a unit of work (to look before a gateway call, never to decide a change).</summary>
-    public static Task<IntentSnapshot?> ReadAsync(SqliteConnection c, string intentId) =>
+    public static Task<IntentSnapshot?> ReadAsync(DbConnection c, string intentId) =>
         c.QuerySingleOrDefaultAsync<IntentSnapshot>(LoadSql, new { IntentId = intentId });
 
     /// <summary>The intent inside a unit of work, on the writer's prepared statement (renewals load one per charge).</summary>

@@ -208,6 +208,7 @@ public sealed class CreateIntent : ICarterModule
         var existing = await s.Writer.WriteAsync(async tx =>
         {
             var inserted = tx.Scalar<string>(InsertIntentSql, Parameters(row));
+            // A reference taken meanwhile: the INSERT waited for its creator's commit and did nothing, and this reads it.
             if (inserted is null)
                 return tx.Scalar<string>(ExistingSql, ("MerchantId", row.MerchantId), ("Mode", row.Mode), ("ReferenceId", row.ReferenceId));
             var (itemsSql, itemParameters) = InsertItems(items);
@@ -222,7 +223,7 @@ public sealed class CreateIntent : ICarterModule
                     "Send allowed_origins with the intent (or set default origins for the merchant) to allow only your own site.",
                     Actor.System, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
             return null;
-        }, ct);
+        }, WriteIsolation.ReadCommitted, ct); // everything it writes is new, and the only read-then-write is the INSERT … ON CONFLICT
 
         if (existing is not null)
             return ApiError.Conflict(ErrorCodes.ReferenceConflict, $"A payment intent with reference_id '{row.ReferenceId}' already exists.", new { intent_id = existing });

@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Money;
@@ -43,7 +43,7 @@ public static class ChargeReads
         """;
 
     /// <summary>The card of the intent's approved payment (or authorization); null while none is approved.</summary>
-    public static async Task<PaidCard?> PaidCardAsync(SqliteConnection c, string intentId, CancellationToken ct) =>
+    public static async Task<PaidCard?> PaidCardAsync(DbConnection c, string intentId, CancellationToken ct) =>
         await c.QuerySingleOrDefaultAsync<PaidCard>(new CommandDefinition(PaidCardSql, new { IntentId = intentId }, cancellationToken: ct));
 
     public static List<ChargeRow> ForIntent(ReadSession s, string intentId) => s.List<ChargeRow>(ForIntentSql, ("IntentId", intentId));
@@ -51,13 +51,13 @@ public static class ChargeReads
     /// <summary>A subscription's charges, oldest first: the first payment, then each renewal attempt.</summary>
     public static List<ChargeRow> ForSubscription(ReadSession s, string subscriptionId) => s.List<ChargeRow>(ForSubscriptionSql, ("SubscriptionId", subscriptionId));
 
-    public static async Task<ILookup<string, ChargeRow>> ForSubscriptionsAsync(SqliteConnection c, IReadOnlyCollection<string> subscriptionIds, CancellationToken ct) =>
+    public static async Task<ILookup<string, ChargeRow>> ForSubscriptionsAsync(DbConnection c, IReadOnlyCollection<string> subscriptionIds, CancellationToken ct) =>
         (await c.QueryAsync<ChargeRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM charges WHERE subscription_id IN @Ids ORDER BY id", new { Ids = subscriptionIds }, cancellationToken: ct)))
+            c.Lists($"SELECT {Columns} FROM charges WHERE subscription_id IN @Ids ORDER BY id"), new { Ids = subscriptionIds.ToArray() }, cancellationToken: ct)))
         .ToLookup(r => r.SubscriptionId!);
 
-    public static async Task<ILookup<string, ChargeRow>> ForIntentsAsync(SqliteConnection c, IReadOnlyCollection<string> intentIds, CancellationToken ct) =>
+    public static async Task<ILookup<string, ChargeRow>> ForIntentsAsync(DbConnection c, IReadOnlyCollection<string> intentIds, CancellationToken ct) =>
         (await c.QueryAsync<ChargeRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM charges WHERE intent_id IN @Ids ORDER BY id", new { Ids = intentIds }, cancellationToken: ct)))
+            c.Lists($"SELECT {Columns} FROM charges WHERE intent_id IN @Ids ORDER BY id"), new { Ids = intentIds.ToArray() }, cancellationToken: ct)))
         .ToLookup(r => r.IntentId);
 }

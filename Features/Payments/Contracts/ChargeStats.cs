@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace PaymentHub.Features.Payments.Contracts;
 
@@ -41,14 +41,14 @@ public static class ChargeStats
         """;
 
     /// <summary>Captured money per day of [<paramref name="from"/>, <paramref name="to"/>) and currency; days without any are absent.</summary>
-    public static async Task<IReadOnlyList<DailyVolume>> DailyAsync(SqliteConnection c, string merchantId, string mode, DateTimeOffset from,
+    public static async Task<IReadOnlyList<DailyVolume>> DailyAsync(DbConnection c, string merchantId, string mode, DateTimeOffset from,
         DateTimeOffset to, CancellationToken ct) =>
         (await c.QueryAsync<DailyVolume>(new CommandDefinition(DailySql, new
         {
             MerchantId = merchantId, Mode = mode, From = from.ToUnixTimeMilliseconds(), To = to.ToUnixTimeMilliseconds(), DayMs,
         }, cancellationToken: ct))).ToList();
 
-    public static Task<AttemptCounts> AttemptsAsync(SqliteConnection c, string merchantId, string mode, DateTimeOffset from, DateTimeOffset to,
+    public static Task<AttemptCounts> AttemptsAsync(DbConnection c, string merchantId, string mode, DateTimeOffset from, DateTimeOffset to,
         CancellationToken ct) =>
         c.QuerySingleAsync<AttemptCounts>(new CommandDefinition(AttemptsSql, new
         {

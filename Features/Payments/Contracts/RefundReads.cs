@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace PaymentHub.Features.Payments.Contracts;
 
@@ -16,6 +16,6 @@ public static class RefundReads
         ORDER BY r.created_at, r.id
         """;
 
-    public static async Task<IReadOnlyList<RefundRow>> ForIntentAsync(SqliteConnection c, string intentId, CancellationToken ct) =>
+    public static async Task<IReadOnlyList<RefundRow>> ForIntentAsync(DbConnection c, string intentId, CancellationToken ct) =>
         (await c.QueryAsync<RefundRow>(new CommandDefinition(ForIntentSql, new { IntentId = intentId }, cancellationToken: ct))).ToList();
 }

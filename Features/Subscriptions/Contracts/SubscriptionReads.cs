@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Features.Subscriptions.Contracts;
@@ -52,7 +52,7 @@ public static class SubscriptionReads
 
     public static SubscriptionRow? ForIntent(ReadSession s, string intentId) => s.SingleOrDefault<SubscriptionRow>(ForIntentSql, ("IntentId", intentId));
 
-    public static async Task<Dictionary<string, SubscriptionRow>> ForIntentsAsync(SqliteConnection c, IReadOnlyCollection<string> intentIds, CancellationToken ct) =>
-        (await c.QueryAsync<SubscriptionRow>(new CommandDefinition(ForIntentsSql, new { Ids = intentIds }, cancellationToken: ct)))
+    public static async Task<Dictionary<string, SubscriptionRow>> ForIntentsAsync(DbConnection c, IReadOnlyCollection<string> intentIds, CancellationToken ct) =>
+        (await c.QueryAsync<SubscriptionRow>(new CommandDefinition(c.Lists(ForIntentsSql), new { Ids = intentIds.ToArray() }, cancellationToken: ct)))
         .ToDictionary(s => s.IntentId);
 }

@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace PaymentHub.Features.Subscriptions.Contracts;
 
@@ -33,7 +33,7 @@ public static class SubscriptionStats
     /// scaled to 30 days (a yearly 365-day plan of 120.00 counts 9.86). Past-due ones still bill,
     /// so they count towards it until they are cancelled.
     /// </summary>
-    public static async Task<SubscriptionCounts> CountAsync(SqliteConnection c, string merchantId, string mode, CancellationToken ct)
+    public static async Task<SubscriptionCounts> CountAsync(DbConnection c, string merchantId, string mode, CancellationToken ct)
     {
         var groups = (await c.QueryAsync<Group>(new CommandDefinition(Sql, new { MerchantId = merchantId, Mode = mode }, cancellationToken: ct))).ToList();
         var mrr = groups.GroupBy(g => g.Currency)

@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace PaymentHub.Features.Webhooks.Contracts;
 
@@ -18,11 +18,11 @@ public static class DeliveryStats
         """;
 
     /// <summary>Deliveries that gave up: retries used up, or their endpoint disabled. Redelivery sends them again.</summary>
-    public static Task<long> FailedAsync(SqliteConnection c, string merchantId, string mode, CancellationToken ct) =>
+    public static Task<long> FailedAsync(DbConnection c, string merchantId, string mode, CancellationToken ct) =>
         c.ExecuteScalarAsync<long>(new CommandDefinition(FailedSql, new { MerchantId = merchantId, Mode = mode }, cancellationToken: ct));
 
     /// <summary>The same count per endpoint; endpoints without any are left out.</summary>
-    public static async Task<Dictionary<string, long>> FailedPerEndpointAsync(SqliteConnection c, string merchantId, string mode, CancellationToken ct) =>
+    public static async Task<Dictionary<string, long>> FailedPerEndpointAsync(DbConnection c, string merchantId, string mode, CancellationToken ct) =>
         (await c.QueryAsync<(string EndpointId, long Dead)>(new CommandDefinition(FailedPerEndpointSql, new { MerchantId = merchantId, Mode = mode }, cancellationToken: ct)))
         .ToDictionary(r => r.EndpointId, r => r.Dead, StringComparer.Ordinal);
 }

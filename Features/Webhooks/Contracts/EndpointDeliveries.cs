@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Dapper;
 using FluentValidation;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Http;
@@ -70,14 +71,14 @@ public static class EndpointDeliveries
         """;
 
     /// <summary>A page of the caller's endpoint's deliveries (a validated query); empty for an endpoint that is not the caller's.</summary>
-    public static async Task<Paged<EndpointDelivery>> LoadAsync(SqliteConnection c, string endpointId, Query query, Caller caller, CancellationToken ct)
+    public static async Task<Paged<EndpointDelivery>> LoadAsync(DbConnection c, string endpointId, Query query, Caller caller, CancellationToken ct)
     {
         var paging = Paging.Of(query);
         var args = new { EndpointId = endpointId, query.Status, caller.MerchantId, caller.Mode, Limit = paging.PerPage, paging.Offset };
         var total = await c.ExecuteScalarAsync<long>(new CommandDefinition(CountSql, args, cancellationToken: ct));
         var rows = (await c.QueryAsync<DeliveryRow>(new CommandDefinition(PageSql, args, cancellationToken: ct))).ToList();
         var attempts = rows.Count == 0 ? null
-            : (await c.QueryAsync<AttemptRow>(new CommandDefinition(AttemptsSql, new { Ids = rows.Select(r => r.Id).ToList() }, cancellationToken: ct)))
+            : (await c.QueryAsync<AttemptRow>(new CommandDefinition(c.Lists(AttemptsSql), new { Ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: ct)))
                 .ToLookup(a => a.DeliveryId);
         var items = rows.Select(d => new EndpointDelivery(d.Id, d.EventId, d.EventType, d.IntentId, d.SubscriptionId,
                 JsonDocument.Parse(d.Payload).RootElement.Clone(), Formats.Timestamp(d.EventCreatedAt), d.Status, d.Attempts,

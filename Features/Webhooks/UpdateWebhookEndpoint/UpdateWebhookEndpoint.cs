@@ -73,7 +73,8 @@ public sealed class UpdateWebhookEndpoint : ICarterModule
                 Id = endpointId, request.Url,
                 SetDescription = request.Description is not null, Description = string.IsNullOrEmpty(request.Description) ? null : request.Description,
                 SetEventTypes = request.EventTypes is not null, EventTypes = EventTypes.Store(request.EventTypes),
-                request.XSignature, Enable = request.Enabled == true, Now = now.ToUnixTimeMilliseconds(),
+                // The column is an integer flag on both databases.
+                XSignature = request.XSignature is { } x ? (x ? 1L : 0L) : (long?)null, Enable = request.Enabled == true, Now = now.ToUnixTimeMilliseconds(),
             }, tx.Transaction);
             return await Endpoints.FindAsync(tx, endpointId, caller);
         }, CancellationToken.None);

@@ -1,6 +1,5 @@
 using System.Net;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using PaymentHub.Features.Merchants;
 
 namespace PaymentHub.Tests.Infrastructure;
@@ -96,9 +95,8 @@ public sealed class ApiKeyAuthenticationTests(PaymentHubFactory app) : IClassFix
         Assert.Equal(HttpStatusCode.OK, (await app.Api(client).GetAsync(IntentCalls.Intents)).StatusCode);
 
         // Another instance on the same database revokes it: this process learns only from the database.
-        using (var other = new SqliteConnection($"Data Source={app.DatabasePath}"))
+        using (var other = app.Open())
         {
-            other.Open();
             other.Execute("UPDATE api_clients SET revoked_at = 1 WHERE client_id = @ClientId", new { client.ClientId });
         }
         var whileCached = await app.Api(client).GetAsync(IntentCalls.Intents);

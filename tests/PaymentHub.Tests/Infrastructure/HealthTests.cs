@@ -16,10 +16,11 @@ public sealed class HealthTests(PaymentHubFactory app) : IClassFixture<PaymentHu
         var body = await response.Body();
         Assert.Equal("ok", (string?)body["status"]);
         Assert.Equal("ok", (string?)body["database"]);
+        Assert.Equal(TestDatabases.Postgres ? "postgresql" : "sqlite", (string?)body["database_kind"]);
         Assert.Equal("2026-11-22T12:00:00.000000Z", (string?)body["time"]);
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task AppDatabase_IsMigratedWithWalAndPragmas()
     {
         await using var connection = await app.Services.GetRequiredService<Db>().OpenAsync();

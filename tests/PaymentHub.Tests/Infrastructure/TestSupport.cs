@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -66,11 +67,11 @@ public static class Envelopes
 /// <summary>Direct access to the app's database and its writer, for set-up and for checking state.</summary>
 public static class Store
 {
-    public static SqliteConnection Open(this PaymentHubFactory app)
+    /// <summary>A connection to the app's database, SQLite or PostgreSQL, for set-up and checks beside the app.</summary>
+    public static DbConnection Open(this PaymentHubFactory app)
     {
-        var connection = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=False");
-        connection.Open();
-        return connection;
+        _ = app.Services; // the app made and migrated its database (a test may look before any request)
+        return TestDatabases.Open(app.DataPath);
     }
 
     public static T Scalar<T>(this PaymentHubFactory app, string sql, object? args = null)

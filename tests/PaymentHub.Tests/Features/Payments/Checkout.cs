@@ -60,13 +60,13 @@ public sealed partial class Checkout(PaymentHubFactory app)
 
     public async Task<List<(string Type, string Payload)>> EventsAsync(string intentId)
     {
-        await using var c = new SqliteConnection($"Data Source={app.DatabasePath}");
+        await using var c = app.Open();
         return (await c.QueryAsync<(string, string)>("SELECT type, payload FROM events WHERE intent_id = @intentId ORDER BY seq", new { intentId })).ToList();
     }
 
     public async Task<T> ScalarAsync<T>(string sql, object? args = null)
     {
-        await using var c = new SqliteConnection($"Data Source={app.DatabasePath}");
+        await using var c = app.Open();
         return await c.ExecuteScalarAsync<T>(sql, args) ?? throw new InvalidOperationException("no value");
     }
 

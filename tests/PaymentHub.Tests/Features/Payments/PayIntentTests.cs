@@ -239,20 +239,15 @@ public sealed class PayIntentTests(PaymentHubFactory app) : IClassFixture<Paymen
         Assert.DoesNotContain("5555555555554444", page);
         Assert.DoesNotMatch(StandAlone("5128"), page);
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var files = Directory.GetFiles(app.DataPath, "paymenthub.db*");
-        Assert.NotEmpty(files);
-        foreach (var file in files)
-        {
-            var text = System.Text.Encoding.Latin1.GetString(await ReadShared(file));
-            Assert.DoesNotContain("4111111111111111", text);
-            Assert.DoesNotContain("4000000000009995", text);
-            // CVCs are short: look for them standing alone, not inside the ids' hex and base64 runs.
-            Assert.DoesNotMatch(StandAlone("8642"), text);
-            Assert.DoesNotMatch(StandAlone("9731"), text);
-            Assert.DoesNotContain("5555555555554444", text);
-            Assert.DoesNotMatch(StandAlone("5128"), text);
-        }
+        var text = await TestDatabases.AllStoredTextAsync(app.DataPath);
+        Assert.Contains("evt_", text); // the search does see the stored rows
+        Assert.DoesNotContain("4111111111111111", text);
+        Assert.DoesNotContain("4000000000009995", text);
+        // CVCs are short: look for them standing alone, not inside the ids' hex and base64 runs.
+        Assert.DoesNotMatch(StandAlone("8642"), text);
+        Assert.DoesNotMatch(StandAlone("9731"), text);
+        Assert.DoesNotContain("5555555555554444", text);
+        Assert.DoesNotMatch(StandAlone("5128"), text);
         var logs = app.Logs.All;
         Assert.Contains("Gateway simulator order", logs);
         Assert.DoesNotContain("4111111111111111", logs);
@@ -266,11 +261,4 @@ public sealed class PayIntentTests(PaymentHubFactory app) : IClassFixture<Paymen
 
     private static System.Text.RegularExpressions.Regex StandAlone(string digits) => new($"(?<![0-9A-Za-z_-]){digits}(?![0-9A-Za-z_-])");
 
-    private static async Task<byte[]> ReadShared(string path)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var memory = new MemoryStream();
-        await stream.CopyToAsync(memory);
-        return memory.ToArray();
-    }
 }

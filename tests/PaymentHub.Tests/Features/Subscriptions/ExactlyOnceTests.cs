@@ -85,7 +85,7 @@ public sealed class ExactlyOnceTests
         Assert.Equal([2L], db.Query<long>("SELECT DISTINCT current_period FROM subscriptions WHERE merchant_id = @merchantId", args));
         // Every order id the gateway saw belongs to one charge: nothing was sent twice.
         Assert.Equal(0L, db.ExecuteScalar<long>(
-            "SELECT COUNT(*) FROM (SELECT order_id FROM simulator_transactions WHERE merchant_id = @merchantId GROUP BY order_id HAVING COUNT(*) > 1)", args));
+            "SELECT COUNT(*) FROM (SELECT order_id FROM simulator_transactions WHERE merchant_id = @merchantId GROUP BY order_id HAVING COUNT(*) > 1) AS twice", args));
     }
 
     [Fact]

@@ -151,7 +151,7 @@ public sealed class DeliveryJobsTests
 
             await app.DisposeAsync();
 
-            await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataPath, "paymenthub.db")};Pooling=False");
+            await using var c = TestDatabases.Open(dataPath);
             Assert.Equal("succeeded", await c.ExecuteScalarAsync<string>("SELECT status FROM webhook_deliveries"));
             Assert.Equal(200L, await c.ExecuteScalarAsync<long>("SELECT status_code FROM webhook_attempts"));
         }

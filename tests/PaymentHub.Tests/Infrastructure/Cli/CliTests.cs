@@ -17,13 +17,26 @@ public sealed class CliTests : IDisposable
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
+        PaymentHubFactory.DeleteData(Data);
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 
     /// <summary>A factory serving on an existing data folder (left in place when it stops).</summary>
     private sealed class ServingOn(string data) : PaymentHubFactory(data);
 
-    private async Task<(int Code, string Out, string Error)> Run(params string[] args)
+    /// <summary>A factory serving on an existing data folder's SQLite file, whatever database this run tests.</summary>
+    private sealed class ServingOnSqlite(string data) : PaymentHubFactory(data)
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("PAYMENTHUB_DATABASE", "");
+        }
+    }
+
+    private Task<(int Code, string Out, string Error)> Run(params string[] args) => Run(sqlite: false, args);
+
+    private async Task<(int Code, string Out, string Error)> Run(bool sqlite, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, .. args])
         {
@@ -31,6 +44,7 @@ public sealed class CliTests : IDisposable
             RedirectStandardOutput = true,
             Environment = { ["PAYMENTHUB_DATA"] = Data, ["PAYMENTHUB_ADMIN_PASSWORD"] = AdminClient.AdminPassword },
         };
+        if (TestDatabases.Postgres && !sqlite) start.Environment["PAYMENTHUB_DATABASE"] = TestDatabases.Create(Data);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -52,6 +66,7 @@ public sealed class CliTests : IDisposable
     [InlineData("migrate", "--help")]
     [InlineData("backup", "--help")]
     [InlineData("restore", "--help")]
+    [InlineData("migrate-to-postgres", "--help")]
     [InlineData("clients", "create", "--help")]
     [InlineData("admin", "reset-password", "--help")]
     public async Task EveryCommand_HasHelp(params string[] args)
@@ -75,7 +90,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("is up to date", second.Out);
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Backup_WhileServing_IsConsistent_AndRestore_IsRefusedUntilTheServerStops()
     {
         var backup = Path.Combine(_root, "backup.db");
@@ -107,7 +122,66 @@ public sealed class CliTests : IDisposable
         Assert.Equal(5, Intents(Path.Combine(Data, "paymenthub.db")));
     }
 
-    [Fact]
+    [PostgresFact]
+    public async Task BackupAndRestore_OnPostgres_AreRefused_PointingToPostgresTools()
+    {
+        await Run("migrate");
+
+        var backup = await Run("backup", Path.Combine(_root, "backup.db"));
+        var restore = await Run("restore", Path.Combine(_root, "backup.db"));
+
+        Assert.Equal((1, 1), (backup.Code, restore.Code));
+        Assert.StartsWith("paymenthub backup: PAYMENTHUB_DATABASE is PostgreSQL", backup.Error);
+        Assert.Contains("pg_dump", backup.Error);
+        Assert.StartsWith("paymenthub restore: PAYMENTHUB_DATABASE is PostgreSQL", restore.Error);
+        Assert.False(File.Exists(Path.Combine(_root, "backup.db")));
+    }
+
+    [PostgresFact]
+    public async Task MigrateToPostgres_CopiesAStoppedSqliteInstallation_WhichThenServesFromPostgres()
+    {
+        string paid, cancelled;
+        await using (var sqlite = new ServingOnSqlite(Data))
+        {
+            var checkout = new Features.Payments.Checkout(sqlite);
+            (paid, var payPath) = await checkout.CreateAsync(new IntentBuilder().Recurring(30));
+            Assert.Equal(HttpStatusCode.Redirect, (await checkout.PayAsync(checkout.Browser(), payPath)).StatusCode);
+            cancelled = await sqlite.Api().CreateIntentIdAsync();
+            await sqlite.Api().CancelAsync(cancelled);
+
+            var serving = await Run(sqlite: true, "migrate-to-postgres", TestDatabases.ConnectionStringFor(Data));
+            Assert.Equal(1, serving.Code);
+            Assert.Contains("PaymentHub is serving on", serving.Error);
+        }
+
+        var (code, stdout, stderr) = await Run(sqlite: true, "migrate-to-postgres", TestDatabases.Create(Data));
+
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"intents\s+2 rows", stdout);
+        Assert.Matches(@"subscriptions\s+1 rows", stdout);
+        await using (var postgres = new ServingOn(Data))
+        {
+            var api = postgres.Api();
+            var intent = await Envelopes.AssertOk(await api.GetAsync($"{IntentCalls.Intents}/{paid}"));
+            Assert.Equal("succeeded", (string?)intent["status"]);
+            Assert.Single(intent["charges"]!.AsArray());
+            Assert.Equal("active", (string?)intent["subscription"]!["status"]);
+            Assert.Equal("cancelled", (string?)(await Envelopes.AssertOk(await api.GetAsync($"{IntentCalls.Intents}/{cancelled}")))["status"]);
+            var logs = await Envelopes.AssertOk(await api.GetAsync($"{IntentCalls.Intents}/{paid}/logs"));
+            Assert.NotEmpty(logs["items"]!.AsArray());
+            // Numbered rows (logs, events, charges) go on after the copied ones.
+            var checkout = new Features.Payments.Checkout(postgres);
+            var (next, nextPath) = await checkout.CreateAsync(new IntentBuilder());
+            Assert.Equal(HttpStatusCode.Redirect, (await checkout.PayAsync(checkout.Browser(), nextPath)).StatusCode);
+            Assert.Equal("succeeded", (string?)(await checkout.IntentAsync(next))["status"]);
+        }
+
+        var again = await Run(sqlite: true, "migrate-to-postgres", TestDatabases.ConnectionStringFor(Data));
+        Assert.Equal(1, again.Code);
+        Assert.Contains("already holds data", again.Error);
+    }
+
+    [SqliteFact]
     public async Task Restore_OfAFileThatIsNotABackup_IsRefused_AndChangesNothing()
     {
         await Run("migrate");

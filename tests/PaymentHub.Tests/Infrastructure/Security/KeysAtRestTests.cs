@@ -26,7 +26,7 @@ public sealed class KeysAtRestTests
         app.Services.GetRequiredService<IGatewaySettingsStore>().SaveAsync(app.FixtureMerchantId(), "live",
             new GatewaySettingsUpdate("nmi", "nmi-secret-key-1234", "tok", null), CancellationToken.None);
 
-    [Fact]
+    [SqliteFact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task DataFolder_Database_AndKeyFiles_AreTheOwnersOnly()
     {
@@ -42,6 +42,52 @@ public sealed class KeysAtRestTests
         var keyFiles = Directory.GetFiles(keys, "*.xml");
         Assert.NotEmpty(keyFiles);
         Assert.All(keyFiles, f => Assert.Equal(File600, File.GetUnixFileMode(f)));
+    }
+
+    [Fact]
+    public async Task WithAKeysFolder_TheKeyRingLivesThere_NotInTheDataFolder()
+    {
+        var keys = Path.Combine(Path.GetTempPath(), "paymenthub-tests", "keys-" + Guid.NewGuid().ToString("N"));
+        var data = PaymentHubFactory.NewDataPath();
+        try
+        {
+            await using var app = new PaymentHubOnData(data, ("PAYMENTHUB_KEYS", keys));
+            await SaveNmiKeyAsync(app);
+
+            Assert.NotEmpty(Directory.GetFiles(keys, "key-*.xml"));
+            Assert.False(Directory.Exists(Path.Combine(data, "keys")));
+            var stored = await app.Services.GetRequiredService<IGatewaySettingsStore>().GetAsync(app.FixtureMerchantId(), "live", CancellationToken.None);
+            Assert.Equal("nmi-secret-key-1234", stored!.SecurityKey);
+        }
+        finally
+        {
+            PaymentHubFactory.DeleteData(data);
+            PaymentHubFactory.DeleteData(keys);
+        }
+    }
+
+    [PostgresFact]
+    public async Task TwoInstances_WithDataFoldersOfTheirOwn_ButOneDatabaseAndKeysFolder_DecryptEachOthersSecrets()
+    {
+        var keys = Path.Combine(Path.GetTempPath(), "paymenthub-tests", "keys-" + Guid.NewGuid().ToString("N"));
+        var first = PaymentHubFactory.NewDataPath();
+        var second = PaymentHubFactory.NewDataPath();
+        try
+        {
+            await using var a = new PaymentHubOnData(first, ("PAYMENTHUB_KEYS", keys));
+            await SaveNmiKeyAsync(a);
+            await using var b = new PaymentHubOnData(second, ("PAYMENTHUB_KEYS", keys), ("PAYMENTHUB_DATABASE", TestDatabases.ConnectionStringFor(first)));
+
+            var stored = await b.Services.GetRequiredService<IGatewaySettingsStore>().GetAsync(a.FixtureMerchantId(), "live", CancellationToken.None);
+
+            Assert.Equal("nmi-secret-key-1234", stored!.SecurityKey);
+        }
+        finally
+        {
+            PaymentHubFactory.DeleteData(first);
+            PaymentHubFactory.DeleteData(second);
+            PaymentHubFactory.DeleteData(keys);
+        }
     }
 
     [Fact]
