@@ -85,6 +85,13 @@ public sealed class PreparedStatements(DbConnection connection) : IDisposable
         return reader.Read() ? Parser<T>(sql, reader)(reader) : default;
     }
 
+    /// <summary>The first row read by <paramref name="read"/> (typed getters, no boxing: for the hottest rows), or default.</summary>
+    public T? SingleOrDefault<T>(string sql, Func<DbDataReader, T> read, (string Name, object? Value)[] args, DbTransaction? transaction)
+    {
+        using var reader = Get(sql, args, transaction).ExecuteReader();
+        return reader.Read() ? read(reader) : default;
+    }
+
     public List<T> List<T>(string sql, (string Name, object? Value)[] args, DbTransaction? transaction)
     {
         using var reader = Get(sql, args, transaction).ExecuteReader();

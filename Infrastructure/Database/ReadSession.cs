@@ -25,6 +25,10 @@ public sealed class ReadSession : IDisposable
     /// <summary>The first row mapped to <typeparamref name="T"/>, or default.</summary>
     public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args) => _statements.SingleOrDefault<T>(sql, args, transaction: null);
 
+    /// <summary>The first row read by <paramref name="read"/>, or default: for rows read so often that Dapper's boxing of each column shows.</summary>
+    public T? SingleOrDefault<T>(string sql, Func<System.Data.Common.DbDataReader, T> read, params (string Name, object? Value)[] args) =>
+        _statements.SingleOrDefault(sql, read, args, transaction: null);
+
     public List<T> List<T>(string sql, params (string Name, object? Value)[] args) => _statements.List<T>(sql, args, transaction: null);
 
     /// <summary>Returns the session to its pool.</summary>
