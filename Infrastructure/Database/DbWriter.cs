@@ -239,55 +239,55 @@ public sealed class DbWriter : IAsyncDisposable
     /// <paramref name="signal"/> (<see cref="DbTx.AfterCommit"/>): once per committed group, however
     /// many of its units raised it.
     /// </summary>
-    public void OnCommit(CommitSignal signal, Action callback)
-    {
-        lock (_subscriptionsGate)
-        {
-            var next = new Dictionary<CommitSignal, Action[]>(_subscriptions);
-            next[signal] = [.. next.GetValueOrDefault(signal) ?? [], callback];
-            _subscriptions = next;
-        }
-    }
+    public void OnCommit(CommitSignal signal, Action callback) => Subscribe(ref _subscriptions, signal, callback);
 
     /// <summary>
     /// Runs <paramref name="callback"/> on the writer thread right after each commit of units that
     /// raised <paramref name="signal"/>, before their callers are told of the commit: for cheap
     /// in-memory work that must be done by then (forgetting a revoked API key). It must not block or throw.
     /// </summary>
-    public void OnCommitInline(CommitSignal signal, Action callback)
+    public void OnCommitInline(CommitSignal signal, Action callback) => Subscribe(ref _inlineSubscriptions, signal, callback);
+
+    /// <summary>Subscriptions are copied on write, so the writer reads them without a lock.</summary>
+    private void Subscribe(ref Dictionary<CommitSignal, Action[]> subscriptions, CommitSignal signal, Action callback)
     {
         lock (_subscriptionsGate)
         {
-            var next = new Dictionary<CommitSignal, Action[]>(_inlineSubscriptions);
+            var next = new Dictionary<CommitSignal, Action[]>(subscriptions);
             next[signal] = [.. next.GetValueOrDefault(signal) ?? [], callback];
-            _inlineSubscriptions = next;
+            subscriptions = next;
         }
     }
 
+    /// <summary>The signals the committed units raised, each once; null when none was.</summary>
+    private static HashSet<CommitSignal>? Raised(IEnumerable<DbTx> units)
+    {
+        HashSet<CommitSignal>? raised = null;
+        foreach (var unit in units)
+            foreach (var signal in unit.Signals)
+                (raised ??= []).Add(signal);
+        return raised;
+    }
+
+    /// <summary>Runs the inline callbacks of the signals the committed units raised, once per signal, on this thread.</summary>
     private void CommittedInline(IEnumerable<DbTx> units)
     {
         var subscriptions = Volatile.Read(ref _inlineSubscriptions);
-        if (subscriptions.Count == 0) return;
-        foreach (var unit in units)
-            foreach (var signal in unit.Signals)
-                if (subscriptions.TryGetValue(signal, out var callbacks))
-                    foreach (var callback in callbacks)
-                    {
-                        try { callback(); }
-                        catch (Exception ex) { _logger.LogError(ex, "A callback at the commit of {Signal} failed", signal.Name); }
-                    }
+        if (subscriptions.Count == 0 || Raised(units) is not { } raised) return;
+        foreach (var signal in raised)
+            if (subscriptions.TryGetValue(signal, out var callbacks))
+                foreach (var callback in callbacks)
+                {
+                    try { callback(); }
+                    catch (Exception ex) { _logger.LogError(ex, "A callback at the commit of {Signal} failed", signal.Name); }
+                }
     }
 
     /// <summary>Hands the callbacks of the signals the committed units raised to the thread pool: the writer thread never waits on them.</summary>
     private void Committed(IEnumerable<DbTx> units)
     {
         var subscriptions = Volatile.Read(ref _subscriptions);
-        if (subscriptions.Count == 0) return;
-        HashSet<CommitSignal>? raised = null;
-        foreach (var unit in units)
-            foreach (var signal in unit.Signals)
-                (raised ??= []).Add(signal);
-        if (raised is null) return;
+        if (subscriptions.Count == 0 || Raised(units) is not { } raised) return;
         foreach (var signal in raised)
             if (subscriptions.TryGetValue(signal, out var callbacks))
                 foreach (var callback in callbacks)
