@@ -26,6 +26,7 @@ public sealed class Db : IDisposable
     /// <summary>A SQLite database file.</summary>
     public Db(string databasePath)
     {
+        ConfigureSqliteLibrary();
         Kind = DbKind.Sqlite;
         DatabasePath = databasePath;
         Description = databasePath;
@@ -50,6 +51,20 @@ public sealed class Db : IDisposable
             connection.Open();
             return connection;
         }, maxIdle: 64);
+    }
+
+    /// <summary>
+    /// SQLite's library-wide settings, which it takes only before its first connection (after that it
+    /// refuses them and keeps its defaults, so a second call changes nothing). Every connection here is
+    /// used by one thread at a time (a rented read session, the writer's thread), so SQLite need not
+    /// lock each connection on every call; and it need not count every allocation for statistics
+    /// nobody reads, which takes a process-wide lock on every allocation.
+    /// </summary>
+    private static void ConfigureSqliteLibrary()
+    {
+        SQLitePCL.Batteries_V2.Init();
+        SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MULTITHREAD);
+        SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MEMSTATUS, 0);
     }
 
     private Db(NpgsqlConnectionStringBuilder builder)
