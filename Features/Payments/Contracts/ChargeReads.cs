@@ -17,6 +17,26 @@ public sealed record ChargeView(long Id, string Kind, string Status, string Amou
     string? SubscriptionId, string? GatewayTransactionId, string? FailureCode, string? FailureMessage, string? CardBrand, string? CardLast4,
     string? CardExpiry, string CreatedAt)
 {
+    public void WriteJson(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("id"u8, Id);
+        w.WriteString("kind"u8, Kind);
+        w.WriteString("status"u8, Status);
+        w.WriteString("amount"u8, Amount);
+        w.WriteString("amount_captured"u8, AmountCaptured);
+        w.WriteString("amount_refunded"u8, AmountRefunded);
+        w.WriteString("subscription_id"u8, SubscriptionId);
+        w.WriteString("gateway_transaction_id"u8, GatewayTransactionId);
+        w.WriteString("failure_code"u8, FailureCode);
+        w.WriteString("failure_message"u8, FailureMessage);
+        w.WriteString("card_brand"u8, CardBrand);
+        w.WriteString("card_last4"u8, CardLast4);
+        w.WriteString("card_expiry"u8, CardExpiry);
+        w.WriteString("created_at"u8, CreatedAt);
+        w.WriteEndObject();
+    }
+
     public static ChargeView Of(ChargeRow c, int exponent) => new(
         c.Id, c.Kind, c.Status, Amounts.Format(c.Amount, exponent), Amounts.Format(c.CapturedAmount, exponent), Amounts.Format(c.RefundedAmount, exponent),
         c.SubscriptionId, c.GatewayTransactionId, c.FailureCode, c.FailureMessage, c.CardBrand, c.CardLast4, c.CardExpiry, Formats.Timestamp(c.CreatedAt));
