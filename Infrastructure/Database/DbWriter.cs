@@ -430,7 +430,9 @@ public sealed class DbWriter : IAsyncDisposable
         }
         transaction.Commit();
         CommittedInline(units);
-        foreach (var item in group) item.Complete();
+        // One hand-over to the thread pool for the whole group: completing each caller from here
+        // would wake a pool thread per unit, and this thread is the one serial step of every write.
+        ThreadPool.UnsafeQueueUserWorkItem(static items => { foreach (var item in items) item.Complete(); }, group.ToArray(), preferLocal: false);
         Committed(units);
         return true;
     }

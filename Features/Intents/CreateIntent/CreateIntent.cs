@@ -262,7 +262,7 @@ public sealed class CreateIntent : ICarterModule
             CaptureMethod = r.CaptureMethod ?? "automatic",
             Metadata = r.Metadata is null ? null : JsonSerializer.Serialize(r.Metadata),
             Status = IntentStatus.RequiresPayment,
-            PaymentToken = RandomTokens.New(24),
+            PaymentToken = RandomTokens.NewTimeOrdered(now),
             CreatedAt = now.ToUnixTimeMilliseconds(),
             UpdatedAt = now.ToUnixTimeMilliseconds(),
             ExpiresAt = now.AddMinutes(expiresIn).ToUnixTimeMilliseconds(),
