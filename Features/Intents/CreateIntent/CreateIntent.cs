@@ -205,17 +205,19 @@ public sealed class CreateIntent : ICarterModule
         Request request, Caller caller, [AsParameters] Services s, HttpContext http, CancellationToken ct)
     {
         var (row, items) = Map(request, caller, s, await s.Clock.NowAsync(caller.MerchantId, caller.Mode, ct));
+        // Everything the unit needs is prepared here, on the request's thread: the unit runs on the
+        // writer's, which every write in the process waits for.
+        var intentParameters = Parameters(row);
+        var (itemsSql, itemParameters) = InsertItems(items);
+        var createdMessage = $"Payment intent created for {Amounts.Format(row.Amount, s.Currencies.Get(row.Currency).Exponent)} {row.Currency}.";
         var existing = await s.Writer.WriteAsync(async tx =>
         {
-            var inserted = tx.Scalar<string>(InsertIntentSql, Parameters(row));
+            var inserted = tx.Scalar<string>(InsertIntentSql, intentParameters);
             // A reference taken meanwhile: the INSERT waited for its creator's commit and did nothing, and this reads it.
             if (inserted is null)
                 return tx.Scalar<string>(ExistingSql, ("MerchantId", row.MerchantId), ("Mode", row.Mode), ("ReferenceId", row.ReferenceId));
-            var (itemsSql, itemParameters) = InsertItems(items);
             tx.Execute(itemsSql, itemParameters);
-            await IntentLog.WriteAsync(tx, row.Id, "intent.created",
-                $"Payment intent created for {Amounts.Format(row.Amount, s.Currencies.Get(row.Currency).Exponent)} {row.Currency}.",
-                Actor.Api, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
+            await IntentLog.WriteAsync(tx, row.Id, "intent.created", createdMessage, Actor.Api, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
             if (row.IntegrationType == "iframe" && row.AllowedOrigins is null
                 && FrameOrigins.Parse(tx.Scalar<string>(MerchantOriginsSql, ("MerchantId", row.MerchantId))).Count == 0)
                 await IntentLog.WriteAsync(tx, row.Id, "intent.frame_open",
