@@ -102,6 +102,14 @@ public sealed class PreparedStatements(DbConnection connection) : IDisposable
         return rows;
     }
 
+    public List<T> List<T>(string sql, Func<DbDataReader, T> read, (string Name, object? Value)[] args, DbTransaction? transaction)
+    {
+        using var reader = Get(sql, args, transaction).ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(read(reader));
+        return rows;
+    }
+
     private Func<DbDataReader, T> Parser<T>(string sql, DbDataReader reader)
     {
         if (_parsers.TryGetValue(sql, out var known) && known is Func<DbDataReader, T> parser) return parser;

@@ -31,6 +31,10 @@ public sealed class ReadSession : IDisposable
 
     public List<T> List<T>(string sql, params (string Name, object? Value)[] args) => _statements.List<T>(sql, args, transaction: null);
 
+    /// <summary>Every row read by <paramref name="read"/>: typed getters, as <see cref="SingleOrDefault{T}(string, Func{System.Data.Common.DbDataReader, T}, (string Name, object? Value)[])"/>.</summary>
+    public List<T> List<T>(string sql, Func<System.Data.Common.DbDataReader, T> read, params (string Name, object? Value)[] args) =>
+        _statements.List(sql, read, args, transaction: null);
+
     /// <summary>Returns the session to its pool.</summary>
     public void Dispose() => _owner.Return(this);
 
