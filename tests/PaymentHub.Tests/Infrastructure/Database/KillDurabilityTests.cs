@@ -270,7 +270,7 @@ public sealed class KillDurabilityTests(ITestOutputHelper output) : IAsyncLifeti
         // The kill comes with 4 clients left sending: under all 32 an answer spends many milliseconds
         // queued on its way out, so a commit that wrongly came after it would be over before it
         // arrived (with the COMMIT put 5 ms after its callers were told, a kill under 32 clients
-        // missed it in 1 of 2 runs on a 2-core machine; under 4, in 1 of 7).
+        // missed it in 1 of 2 runs on a 2-core machine; under 4, in 1 of 10).
         load.Active = ClientsAtTheKill;
         await Task.WhenAll(clients[ClientsAtTheKill..]).WaitAsync(TimeSpan.FromSeconds(10));
         load.KillAtNextAnswer();
