@@ -23,7 +23,7 @@ mkdir -p "$work/bin"
 cp "$src" "$work/bin/PaymentHub"
 cd "$work/bin" || exit 2
 data=$work/data
-log=$work/server.log
+log=$work/server-1.log
 pid=
 failures=0
 
@@ -195,7 +195,7 @@ out=$(PAYMENTHUB_DATA=$data ./PaymentHub admin reset-password --password 'smoke-
 detail=$out check "admin reset-password" eval '[ $rc -eq 0 ]'
 out=$(PAYMENTHUB_DATA=$work/restored ./PaymentHub restore "$work/live-backup.db" 2>&1); rc=$?
 detail=$out check "restore a backup into another data folder" eval '[ $rc -eq 0 ] && [ -s "$work/restored/paymenthub.db" ]'
-: >"$log"
+log=$work/server-2.log
 if start_server; then ok "second start on the existing data folder"; else fail "second start" "$(tail -20 "$log")"; exit 1; fi
 sign_in admin smoke-Password-42
 detail="$CODE $LOCATION" check "sign-in with the reset password" eval '[ "$CODE" = 302 ] && [[ $LOCATION == */admin ]]'
