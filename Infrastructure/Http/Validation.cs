@@ -18,6 +18,18 @@ public sealed partial class ValidationFilter<T>(IValidator<T> validator) : IEndp
     // run asynchronously from then on. One filter serves one endpoint, so this is that endpoint's fact.
     private volatile bool _asynchronous;
 
+    /// <summary>
+    /// The filter of one endpoint, made once when the endpoint is built (validators are singletons), so
+    /// what it learns about its validator lasts. <c>AddEndpointFilter&lt;ValidationFilter&lt;T&gt;&gt;()</c> would make
+    /// one per request, and compile a factory for each endpoint at start (an expression tree, and a
+    /// first-chance exception inside ASP.NET Core). No validator for <typeparamref name="T"/> throws here.
+    /// </summary>
+    public static EndpointFilterDelegate Factory(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
+    {
+        var filter = new ValidationFilter<T>(context.ApplicationServices.GetRequiredService<IValidator<T>>());
+        return ctx => filter.InvokeAsync(ctx, next);
+    }
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
     {
         var request = ctx.Arguments.OfType<T>().Single();
@@ -69,7 +81,7 @@ public static class ValidationExtensions
 {
     /// <summary>Validates the endpoint's <typeparamref name="T"/> argument before the handler runs.</summary>
     public static RouteHandlerBuilder Validate<T>(this RouteHandlerBuilder builder) where T : class =>
-        builder.AddEndpointFilter<ValidationFilter<T>>()
+        builder.AddEndpointFilterFactory(ValidationFilter<T>.Factory)
             .WithMetadata(new ValidatedRequest(typeof(T)))
             .Produces<ValidationEnvelope>(StatusCodes.Status422UnprocessableEntity);
 }
