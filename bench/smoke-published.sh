@@ -8,10 +8,13 @@
 # It copies the executable into an empty folder, starts it there on a fresh data folder and checks
 # the API, checkout, admin panel, job dashboard, API reference, outgoing HTTP (a webhook ping),
 # Hangfire's recurring jobs (all six, run every few seconds here) and the command line (help,
-# migrate, reset-password, backup, restore), then restarts it on the existing data.
+# migrate, reset-password, backup, restore), then restarts it on the existing data. With
+# SMOKE_POSTGRES set to the connection string of an empty PostgreSQL database, it then copies the
+# installation there (migrate-to-postgres) and checks the server on it too.
 # Prints one line per check; exits 1 if any failed.
 #
 # Usage: bash bench/smoke-published.sh path/to/PaymentHub [port]   (port default 5391)
+#        SMOKE_POSTGRES="Host=…;Database=…;Username=…" bash bench/smoke-published.sh path/to/PaymentHub
 set -uo pipefail
 
 [ $# -ge 1 ] && [ -x "$1" ] || { echo "usage: $0 path/to/PaymentHub [port]" >&2; exit 2; }
@@ -205,6 +208,35 @@ sleep 3
 errors=$(grep -E -n 'Exception|fail:|crit:' "$log")
 detail=$errors check "second run's output without exceptions or errors" eval '[ -z "$errors" ]'
 stop_server
+
+# --- PostgreSQL (SMOKE_POSTGRES: the connection string of an empty database): the SQLite data copied across, then served from there
+if [ -n "${SMOKE_POSTGRES:-}" ]; then
+  out=$(PAYMENTHUB_DATA=$data ./PaymentHub migrate-to-postgres "$SMOKE_POSTGRES" 2>&1); rc=$?
+  detail=$out check "migrate-to-postgres copies the installation" eval '[ $rc -eq 0 ]'
+  log=$work/server-3.log
+  export PAYMENTHUB_DATABASE=$SMOKE_POSTGRES
+  if start_server; then ok "start on PostgreSQL"; else fail "start on PostgreSQL" "$(tail -20 "$log")"; exit 1; fi
+  t0=$(date +%s)
+  http GET /health
+  detail=$BODY check "/health says postgresql" eval '[ "$CODE" = 200 ] && has "$BODY" "\"database_kind\":\"postgresql\""'
+  api GET "/api/platform/intents/$intent"
+  check "the paid intent was copied" eval '[ "$CODE" = 200 ] && has "$BODY" "\"status\":\"succeeded\""'
+  create 80 b@example.com r-pg
+  detail="$CODE ${BODY:0:200}" check "POST /api/platform/intents on PostgreSQL" eval '[ "$CODE" = 200 ] && has "$BODY" intent_id'
+  api GET "/api/platform/intents?per_page=5"
+  detail="$CODE ${BODY:0:200}" check "GET /api/platform/intents (a list) on PostgreSQL" eval '[ "$CODE" = 200 ] && has "$BODY" r-pg'
+  sign_in admin smoke-Password-42
+  detail="$CODE $LOCATION" check "sign-in on PostgreSQL" eval '[ "$CODE" = 302 ] && [[ $LOCATION == */admin ]]'
+  out=$(./PaymentHub backup "$work/pg-backup.db" 2>&1); rc=$?
+  detail=$out check "backup refuses on PostgreSQL, saying why" eval '[ $rc -eq 1 ] && [ -n "$out" ]'
+  sleep $((15 - ($(date +%s) - t0) > 0 ? 15 - ($(date +%s) - t0) : 0))
+  http GET '/admin/jobs/jobs/succeeded?from=0&count=100' -b "$work/jar"
+  check "recurring jobs run on Hangfire's PostgreSQL storage" eval 'has "$BODY" ExpireIntents.RunAsync && has "$BODY" SettlePayments.RunAsync'
+  errors=$(grep -E -n 'Exception|fail:|crit:' "$log")
+  detail=$errors check "PostgreSQL run's output without exceptions or errors" eval '[ -z "$errors" ]'
+  stop_server
+  unset PAYMENTHUB_DATABASE
+fi
 
 echo
 if [ "$failures" -eq 0 ]; then echo "all checks passed"; else echo "$failures check(s) failed"; exit 1; fi
