@@ -19,15 +19,17 @@ public sealed partial class ValidationFilter<T>(IValidator<T> validator) : IEndp
     private volatile bool _asynchronous;
 
     /// <summary>
-    /// The filter of one endpoint, made once when the endpoint is built (validators are singletons), so
-    /// what it learns about its validator lasts. <c>AddEndpointFilter&lt;ValidationFilter&lt;T&gt;&gt;()</c> would make
-    /// one per request, and compile a factory for each endpoint at start (an expression tree, and a
-    /// first-chance exception inside ASP.NET Core). No validator for <typeparamref name="T"/> throws here.
+    /// The filter of one endpoint, made at its first request (validators are singletons, and costly to
+    /// build: not all of them when the endpoints are built) and kept, so what it learns about its
+    /// validator lasts. <c>AddEndpointFilter&lt;ValidationFilter&lt;T&gt;&gt;()</c> would make one per request, and
+    /// compile a factory for each endpoint at start (an expression tree, and a first-chance exception
+    /// inside ASP.NET Core). No validator for <typeparamref name="T"/> throws at that first request.
     /// </summary>
     public static EndpointFilterDelegate Factory(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
     {
-        var filter = new ValidationFilter<T>(context.ApplicationServices.GetRequiredService<IValidator<T>>());
-        return ctx => filter.InvokeAsync(ctx, next);
+        var services = context.ApplicationServices;
+        var filter = new Lazy<ValidationFilter<T>>(() => new ValidationFilter<T>(services.GetRequiredService<IValidator<T>>()));
+        return ctx => filter.Value.InvokeAsync(ctx, next);
     }
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
