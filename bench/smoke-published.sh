@@ -151,6 +151,10 @@ pay_path=/${payment_url#*://*/}
 http GET "$pay_path" -c "$work/pay-jar" -b "$work/pay-jar"
 detail="$CODE $TYPE" check "checkout page 200 HTML" eval '[ "$CODE" = 200 ] && has "$TYPE" text/html && has "$BODY" pay-form'
 af=$(sed -n 's/.*name="__af" value="\([^"]*\)".*/\1/p' "$work/body" | head -1)
+http POST "$pay_path" -c "$work/pay-jar" -b "$work/pay-jar" --data-urlencode name_on_card=A \
+  --data-urlencode "card_number=4242 4242 4242 4242" --data-urlencode "card_expiry=12 / 40" --data-urlencode card_cvc=123
+detail="$CODE $TYPE ${BODY:0:200}" check "checkout form without its anti-forgery token: 400 page asking to reload" \
+  eval '[ "$CODE" = 400 ] && has "$TYPE" text/html && has "$BODY" reload'
 http POST "$pay_path" -c "$work/pay-jar" -b "$work/pay-jar" --data-urlencode "__af=$af" --data-urlencode name_on_card=A \
   --data-urlencode "card_number=4242 4242 4242 4242" --data-urlencode "card_expiry=12 / 40" --data-urlencode card_cvc=123
 detail="$CODE $LOCATION ${BODY:0:200}" check "checkout payment with a test card redirects to success_url" eval '[ "$CODE" = 302 ] && has "$LOCATION" https://example.com/s'
