@@ -20,8 +20,8 @@ public abstract class AdminPage : ComponentBase
 
     /// <summary>Intents of the merchant and mode on screen, as GET /intents lists them (its own handler), newest first.</summary>
     protected async Task<IReadOnlyList<IntentView>> ListIntentsAsync(string? customerRefId = null, string? email = null, int perPage = 100) =>
-        (await ListIntents.Handle(new ListIntents.Query(null, null, customerRefId, email, null, null, null,
-            perPage.ToString(System.Globalization.CultureInfo.InvariantCulture)), Session.Caller, IntentReads, HttpContext, Aborted)).Data.Items;
+        (await ListIntents.Handle(new ListIntents.Query { CustomerRefId = customerRefId, Email = email,
+            PerPage = perPage.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Session.Caller, IntentReads, HttpContext, Aborted)).Data.Items;
 
     /// <summary>Ends a form post: the message goes with the redirect, so reloading the page shows it and repeats nothing.</summary>
     protected void Done(string path, string message, bool isError = false, IReadOnlyList<Revealed>? reveal = null)

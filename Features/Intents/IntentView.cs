@@ -160,7 +160,7 @@ public sealed record IntentView(
 }
 
 /// <summary>What the read slices need.</summary>
-public sealed record IntentReads(Db Db, Currencies Currencies, Settings Settings);
+public sealed record IntentReads([FromServices] Db Db, [FromServices] Currencies Currencies, [FromServices] Settings Settings);
 
 /// <summary>Loading intents for the caller, always filtered by merchant and mode.</summary>
 public static class IntentQueries

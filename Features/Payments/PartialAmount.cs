@@ -11,7 +11,7 @@ using PaymentHub.Infrastructure.Money;
 namespace PaymentHub.Features.Payments;
 
 /// <summary>What a merchant's operation on a payment (capture, refund) needs: the writer, the gateway and the way to call it, money and time.</summary>
-public sealed record GatewayOperation(DbWriter Writer, IGatewayResolver Gateways, GatewayCalls Calls, Currencies Currencies, IMerchantClock Clock);
+public sealed record GatewayOperation([FromServices] DbWriter Writer, [FromServices] IGatewayResolver Gateways, [FromServices] GatewayCalls Calls, [FromServices] Currencies Currencies, [FromServices] IMerchantClock Clock);
 
 /// <summary>The intent named in a capture's or refund's route, and the API client asking.</summary>
 public sealed record PaymentTarget(string IntentId, Caller Caller)

@@ -167,8 +167,8 @@ public static class EndpointRules
 }
 
 /// <summary>What the endpoint slices share.</summary>
-public sealed record EndpointServices(Db Db, DbWriter Writer, WebhookSecrets Secrets, TimeProvider Clock, IHostResolver Resolver,
-    IOptions<WebhookOptions> Options)
+public sealed record EndpointServices([FromServices] Db Db, [FromServices] DbWriter Writer, [FromServices] WebhookSecrets Secrets, [FromServices] TimeProvider Clock, [FromServices] IHostResolver Resolver,
+    [FromServices] IOptions<WebhookOptions> Options)
 {
     /// <summary>
     /// Why a live-mode endpoint may not use <paramref name="url"/> (a loopback, private, link-local or

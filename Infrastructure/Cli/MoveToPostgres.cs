@@ -47,7 +47,9 @@ public static class MoveToPostgres
                 throw new CliException($"The PostgreSQL database already holds data (table {table} has rows); copy only into an empty one.");
 
         var copied = new List<(string Table, long Rows)>();
-        await using (var tx = await to.BeginTransactionAsync(ct))
+        // Through DbConnection and synchronously below: an await on an Npgsql type would put a field of that type in
+        // this command's state machine, and the server's start (which loads every type of the assembly) would load Npgsql.
+        await using (var tx = await ((DbConnection)to).BeginTransactionAsync(ct))
         {
             foreach (var table in tables)
                 copied.Add((table, await CopyAsync(from, to, table, ct)));
@@ -99,7 +101,7 @@ public static class MoveToPostgres
             """, new { table })).ToList();
         var list = string.Join(", ", columns.Select(c => c.Name));
         await using var reader = await new SqliteCommand($"SELECT {list} FROM {table}", from).ExecuteReaderAsync(ct);
-        await using var writer = await to.BeginBinaryImportAsync($"COPY {table} ({list}) FROM STDIN (FORMAT BINARY)", ct);
+        await using var writer = to.BeginBinaryImport($"COPY {table} ({list}) FROM STDIN (FORMAT BINARY)");
         long rows = 0;
         while (await reader.ReadAsync(ct))
         {

@@ -11,8 +11,10 @@ namespace PaymentHub.Infrastructure.Database;
 /// </summary>
 public static partial class SqlLists
 {
+    // Asked as "not SQLite" (the only other database is PostgreSQL): a test for Npgsql's connection type would load
+    // the Npgsql assembly on SQLite installations too.
     public static string Lists(this DbConnection connection, string sql) =>
-        connection is Npgsql.NpgsqlConnection ? In().Replace(NotIn().Replace(sql, "<> ALL(@$1)"), "= ANY(@$1)") : sql;
+        connection is not Microsoft.Data.Sqlite.SqliteConnection ? In().Replace(NotIn().Replace(sql, "<> ALL(@$1)"), "= ANY(@$1)") : sql;
 
     [GeneratedRegex(@"\bNOT\s+IN\s+@(\w+)")]
     private static partial Regex NotIn();

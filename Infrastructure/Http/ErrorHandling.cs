@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Antiforgery;
+
 namespace PaymentHub.Infrastructure.Http;
 
 /// <summary>Every failure leaves in the API's error envelope with its code (docs/api.md), never with a stack trace.</summary>
@@ -28,9 +30,11 @@ public static class ErrorHandling
             {
                 await new ApiValidationError(ex.Errors).ExecuteAsync(ctx);
             }
-            catch (BadHttpRequestException) when (!ctx.Response.HasStarted && ctx.Request.Path.StartsWithSegments("/pay"))
+            catch (Exception ex) when (!ctx.Response.HasStarted && ctx.Request.Path.StartsWithSegments("/pay")
+                && (ex is BadHttpRequestException || ctx.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false }))
             {
-                // A customer's form (most often a stale anti-forgery token): a page, not JSON.
+                // A customer's form (most often a stale anti-forgery token): a page, not JSON. With a bad token the
+                // endpoint's generated binding reads the form anyway, and ASP.NET Core refuses with an InvalidOperationException.
                 ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
                 ctx.Response.ContentType = "text/html; charset=utf-8";
                 await ctx.Response.WriteAsync("""

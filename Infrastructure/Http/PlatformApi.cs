@@ -16,6 +16,6 @@ public static class PlatformApi
     public static RouteGroupBuilder MapPlatform(this IEndpointRouteBuilder app) =>
         app.MapGroup(Prefix)
             .WithMetadata(new ApiKeyRequired())
-            .AddEndpointFilter<IdempotencyFilter>()
+            .AddEndpointFilterFactory(IdempotencyFilter.Factory)
             .WithPlatformApiDocs();
 }

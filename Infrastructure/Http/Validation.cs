@@ -18,6 +18,20 @@ public sealed partial class ValidationFilter<T>(IValidator<T> validator) : IEndp
     // run asynchronously from then on. One filter serves one endpoint, so this is that endpoint's fact.
     private volatile bool _asynchronous;
 
+    /// <summary>
+    /// The filter of one endpoint, made at its first request (validators are singletons, and costly to
+    /// build: not all of them when the endpoints are built) and kept, so what it learns about its
+    /// validator lasts. <c>AddEndpointFilter&lt;ValidationFilter&lt;T&gt;&gt;()</c> would make one per request, and
+    /// compile a factory for each endpoint at start (an expression tree, and a first-chance exception
+    /// inside ASP.NET Core). No validator for <typeparamref name="T"/> throws at that first request.
+    /// </summary>
+    public static EndpointFilterDelegate Factory(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
+    {
+        var services = context.ApplicationServices;
+        var filter = new Lazy<ValidationFilter<T>>(() => new ValidationFilter<T>(services.GetRequiredService<IValidator<T>>()));
+        return ctx => filter.Value.InvokeAsync(ctx, next);
+    }
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
     {
         var request = ctx.Arguments.OfType<T>().Single();
@@ -69,7 +83,7 @@ public static class ValidationExtensions
 {
     /// <summary>Validates the endpoint's <typeparamref name="T"/> argument before the handler runs.</summary>
     public static RouteHandlerBuilder Validate<T>(this RouteHandlerBuilder builder) where T : class =>
-        builder.AddEndpointFilter<ValidationFilter<T>>()
+        builder.AddEndpointFilterFactory(ValidationFilter<T>.Factory)
             .WithMetadata(new ValidatedRequest(typeof(T)))
             .Produces<ValidationEnvelope>(StatusCodes.Status422UnprocessableEntity);
 }

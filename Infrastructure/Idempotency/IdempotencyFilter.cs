@@ -46,6 +46,19 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
 
     private sealed record Stored(string RequestHash, long? StatusCode, string? ContentType, byte[]? ResponseBody);
 
+    /// <summary>
+    /// The filter of one endpoint, made once when the endpoint is built (its services are singletons).
+    /// <c>AddEndpointFilter&lt;IdempotencyFilter&gt;()</c> would compile a factory for each route group at
+    /// start (an expression tree, and a first-chance exception inside ASP.NET Core) and make a filter per request.
+    /// </summary>
+    public static EndpointFilterDelegate Factory(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
+    {
+        var services = context.ApplicationServices;
+        var filter = new IdempotencyFilter(services.GetRequiredService<DbWriter>(), services.GetRequiredService<Db>(),
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<IdempotencyFilter>>());
+        return ctx => filter.InvokeAsync(ctx, next);
+    }
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
     {
         var http = ctx.HttpContext;

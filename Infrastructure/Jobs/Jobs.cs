@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.InMemory;
@@ -43,18 +44,7 @@ public static class JobsSetup
         services.AddSingleton<JobStorage>(sp =>
         {
             var settings = sp.GetRequiredService<Settings>();
-            if (settings.Database is { } connectionString)
-            {
-                var options = new PostgreSqlStorageOptions
-                {
-                    SchemaName = PostgresSchema,
-                    PrepareSchemaIfNecessary = true,
-                    // A job enqueued by one instance starts on another in milliseconds, not at the next poll.
-                    EnableLongPolling = true,
-                    QueuePollInterval = TimeSpan.FromSeconds(5),
-                };
-                return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
-            }
+            if (settings.Database is { } connectionString) return PostgresStorage(connectionString);
             return new InMemoryStorage(new InMemoryStorageOptions
             {
                 // Finished jobs are history only (the work itself is in our tables); an hour of it bounds memory.
@@ -80,6 +70,24 @@ public static class JobsSetup
         }
         services.AddHostedService<RecurringJobScheduler>();
         return services;
+    }
+
+    /// <summary>
+    /// Hangfire's PostgreSQL storage. A method of its own, so that on SQLite the storage's factory never
+    /// meets these types and the Hangfire.PostgreSql and Npgsql assemblies stay unloaded.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static JobStorage PostgresStorage(string connectionString)
+    {
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = PostgresSchema,
+            PrepareSchemaIfNecessary = true,
+            // A job enqueued by one instance starts on another in milliseconds, not at the next poll.
+            EnableLongPolling = true,
+            QueuePollInterval = TimeSpan.FromSeconds(5),
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
     }
 
     /// <summary>Declares a recurring job; it runs every <c>PaymentHub:{intervalSetting}</c> seconds (0 turns it off).</summary>

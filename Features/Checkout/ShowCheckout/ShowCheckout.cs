@@ -14,7 +14,7 @@ public sealed class ShowCheckout : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app) =>
         app.MapGet("/pay/{token}", Handle).ExcludeFromDescription();
 
-    public sealed record Services(Db Db, Currencies Currencies, IMerchantClock Clock, ICheckoutGatewayInfo Gateways, IAntiforgery Antiforgery);
+    public sealed record Services([FromServices] Db Db, [FromServices] Currencies Currencies, [FromServices] IMerchantClock Clock, [FromServices] ICheckoutGatewayInfo Gateways, [FromServices] IAntiforgery Antiforgery);
 
     public static async Task<IResult> Handle(string token, [AsParameters] Services s, HttpContext http, CancellationToken ct)
     {

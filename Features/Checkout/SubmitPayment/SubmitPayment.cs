@@ -113,8 +113,8 @@ public sealed class SubmitPayment : ICarterModule
         }
     }
 
-    public sealed record Services(Db Db, Currencies Currencies, IMerchantClock Clock, ICheckoutGatewayInfo Gateways,
-        IAntiforgery Antiforgery, IValidator<Request> Validator, PaymentService Payments);
+    public sealed record Services([FromServices] Db Db, [FromServices] Currencies Currencies, [FromServices] IMerchantClock Clock, [FromServices] ICheckoutGatewayInfo Gateways,
+        [FromServices] IAntiforgery Antiforgery, [FromServices] IValidator<Request> Validator, [FromServices] PaymentService Payments);
 
     public static async Task<IResult> Handle(string token, IFormCollection form, [AsParameters] Services s, HttpContext http, CancellationToken ct)
     {

@@ -199,7 +199,7 @@ public sealed class CreateIntent : ICarterModule
         ("AllowedOrigins", r.AllowedOrigins),
     ];
 
-    public sealed record Services(DbWriter Writer, Currencies Currencies, IMerchantClock Clock, Settings Settings);
+    public sealed record Services([FromServices] DbWriter Writer, [FromServices] Currencies Currencies, [FromServices] IMerchantClock Clock, [FromServices] Settings Settings);
 
     public static async Task<Results<ApiOk<IntentView>, ApiError>> Handle(
         Request request, Caller caller, [AsParameters] Services s, HttpContext http, CancellationToken ct)

@@ -31,10 +31,12 @@ public sealed class GetIntentLogs : ICarterModule
         ORDER BY id DESC LIMIT @Limit OFFSET @Offset
         """;
 
-    public sealed record Query(
-        [FromRoute(Name = "intent_id")] string IntentId,
-        string? Page,
-        [FromQuery(Name = "per_page")] string? PerPage) : IPagedQuery;
+    public sealed record Query : IPagedQuery
+    {
+        [FromRoute(Name = "intent_id")] public string IntentId { get; init; } = "";
+        public string? Page { get; init; }
+        [FromQuery(Name = "per_page")] public string? PerPage { get; init; }
+    }
 
     public sealed class Validator : AbstractValidator<Query>
     {

@@ -29,14 +29,17 @@ public sealed class ListIntents : ICarterModule
             .WithSummary("List payment intents")
             .WithDescription("Newest first, filtered by status, type, customer_ref_id, email and creation time.");
 
-    public sealed record Query(
-        string? Status, string? Type,
-        [FromQuery(Name = "customer_ref_id")] string? CustomerRefId,
-        string? Email,
-        [FromQuery(Name = "created_from")] string? CreatedFrom,
-        [FromQuery(Name = "created_to")] string? CreatedTo,
-        string? Page,
-        [FromQuery(Name = "per_page")] string? PerPage) : IPagedQuery;
+    public sealed record Query : IPagedQuery
+    {
+        public string? Status { get; init; }
+        public string? Type { get; init; }
+        [FromQuery(Name = "customer_ref_id")] public string? CustomerRefId { get; init; }
+        public string? Email { get; init; }
+        [FromQuery(Name = "created_from")] public string? CreatedFrom { get; init; }
+        [FromQuery(Name = "created_to")] public string? CreatedTo { get; init; }
+        public string? Page { get; init; }
+        [FromQuery(Name = "per_page")] public string? PerPage { get; init; }
+    }
 
     public sealed class Validator : AbstractValidator<Query>
     {

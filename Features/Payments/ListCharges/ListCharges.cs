@@ -54,8 +54,15 @@ public sealed class ListCharges : ICarterModule
     public static readonly string[] Statuses = ["pending", "unknown", "authorized", "success", "failed", "voided"];
     public static readonly string[] Types = ["payment", "renewal", "refund"];
 
-    public sealed record Query(string? From, string? To, string? Status, string? Type, string? Page,
-        [FromQuery(Name = "per_page")] string? PerPage) : IPagedQuery;
+    public sealed record Query : IPagedQuery
+    {
+        public string? From { get; init; }
+        public string? To { get; init; }
+        public string? Status { get; init; }
+        public string? Type { get; init; }
+        public string? Page { get; init; }
+        [FromQuery(Name = "per_page")] public string? PerPage { get; init; }
+    }
 
     public sealed class Validator : AbstractValidator<Query>
     {

@@ -26,12 +26,14 @@ public sealed class ListSubscriptions : ICarterModule
             .WithSummary("List subscriptions")
             .WithDescription("Newest first, filtered by status, customer_ref_id and email; each with its charges.");
 
-    public sealed record Query(
-        string? Status,
-        [FromQuery(Name = "customer_ref_id")] string? CustomerRefId,
-        string? Email,
-        string? Page,
-        [FromQuery(Name = "per_page")] string? PerPage) : IPagedQuery;
+    public sealed record Query : IPagedQuery
+    {
+        public string? Status { get; init; }
+        [FromQuery(Name = "customer_ref_id")] public string? CustomerRefId { get; init; }
+        public string? Email { get; init; }
+        public string? Page { get; init; }
+        [FromQuery(Name = "per_page")] public string? PerPage { get; init; }
+    }
 
     public sealed class Validator : AbstractValidator<Query>
     {

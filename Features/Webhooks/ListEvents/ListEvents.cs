@@ -43,11 +43,13 @@ public sealed class ListEvents : ICarterModule
         ORDER BY seq DESC LIMIT @Limit OFFSET @Offset
         """;
 
-    public sealed record Query(
-        string? Type,
-        [FromQuery(Name = "intent_id")] string? IntentId,
-        string? Page,
-        [FromQuery(Name = "per_page")] string? PerPage) : IPagedQuery;
+    public sealed record Query : IPagedQuery
+    {
+        public string? Type { get; init; }
+        [FromQuery(Name = "intent_id")] public string? IntentId { get; init; }
+        public string? Page { get; init; }
+        [FromQuery(Name = "per_page")] public string? PerPage { get; init; }
+    }
 
     public sealed class Validator : AbstractValidator<Query>
     {

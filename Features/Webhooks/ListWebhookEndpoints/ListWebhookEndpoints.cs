@@ -19,7 +19,11 @@ public sealed class ListWebhookEndpoints : ICarterModule
             .WithSummary("List webhook endpoints")
             .WithDescription("Your endpoints in this mode, oldest first, without their secrets.");
 
-    public sealed record Query(string? Page, [FromQuery(Name = "per_page")] string? PerPage) : IPagedQuery;
+    public sealed record Query : IPagedQuery
+    {
+        public string? Page { get; init; }
+        [FromQuery(Name = "per_page")] public string? PerPage { get; init; }
+    }
 
     public sealed class Validator : AbstractValidator<Query>
     {
