@@ -32,76 +32,35 @@ public sealed class KillDurabilityTests(ITestOutputHelper output) : IAsyncLifeti
     private static readonly TimeSpan AfterCheckpoint = TimeSpan.FromSeconds(0.5);
 
     private readonly string _dataPath = PaymentHubFactory.NewDataPath();
-    private readonly List<Process> _processes = [];
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ServerProcesses _servers = new();
 
-    /// <summary>The processes' last lines of output (warnings and errors), for failure messages.</summary>
-    private string Output() => string.Join('\n', _output.TakeLast(40));
+    private string Output() => _servers.Output();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        foreach (var process in _processes)
-        {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            await process.WaitForExitAsync();
-            process.Dispose();
-        }
+        await _servers.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         PaymentHubFactory.DeleteData(_dataPath);
     }
 
-    /// <summary>
-    /// PaymentHub as its own process (<c>dotnet PaymentHub.dll</c>: the host runs the app in its own
-    /// process, so this is the server itself, not a wrapper), ready on a free port; its origin.
-    /// </summary>
-    private async Task<(Process Process, string Origin)> StartAsync()
+    /// <summary>PaymentHub as its own process on this test's data, ready on a free port; its origin.</summary>
+    private Task<(Process Process, string Origin)> StartAsync()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        var environment = new Dictionary<string, string>
         {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-        var origin = $"http://127.0.0.1:{port}";
-        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--urls", origin])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["PAYMENTHUB_DATA"] = _dataPath,
-                ["PAYMENTHUB_BOOTSTRAP_CLIENT_ID"] = ClientId,
-                ["PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET"] = ClientSecret,
-                ["PAYMENTHUB_ADMIN_PASSWORD"] = "admin-password-for-tests",
-                // The load is the API's writes alone: no background jobs writing beside them.
-                ["PaymentHub__Jobs__Server"] = "false",
-                ["Logging__LogLevel__Default"] = "Warning",
-            },
+            ["PAYMENTHUB_DATA"] = _dataPath,
+            ["PAYMENTHUB_BOOTSTRAP_CLIENT_ID"] = ClientId,
+            ["PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET"] = ClientSecret,
+            ["PAYMENTHUB_ADMIN_PASSWORD"] = "admin-password-for-tests",
+            // The load is the API's writes alone: no background jobs writing beside them.
+            ["PaymentHub__Jobs__Server"] = "false",
+            ["Logging__LogLevel__Default"] = "Warning",
         };
         // On PostgreSQL the data folder's own database, created by the first start, found by the restart.
-        if (TestDatabases.Postgres) start.Environment["PAYMENTHUB_DATABASE"] = TestDatabases.Create(_dataPath);
-        var process = Process.Start(start)!;
-        _processes.Add(process);
-        var instance = _processes.Count - 1;
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) _output.Enqueue($"[{instance}] {line}"); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) _output.Enqueue($"[{instance}] {line}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient();
-        var ready = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if ((await http.GetAsync(origin + "/health")).IsSuccessStatusCode) return (process, origin);
-            }
-            catch (HttpRequestException) { }
-            Assert.False(process.HasExited, $"instance {instance} exited with {(process.HasExited ? process.ExitCode : 0)}\n{Output()}");
-            Assert.True(ready.Elapsed < TimeSpan.FromSeconds(60), $"instance {instance} did not start\n{Output()}");
-            await Task.Delay(100);
-        }
+        if (TestDatabases.Postgres) environment["PAYMENTHUB_DATABASE"] = TestDatabases.Create(_dataPath);
+        return _servers.StartAsync(environment);
     }
 
     private static HttpClient Api(string origin)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Dapper;
 using PaymentHub.Tests.Features.Payments;
 using PaymentHub.Tests.Features.Webhooks;
@@ -22,12 +21,10 @@ public sealed class TwoProcessesTests : IAsyncLifetime
     private const int Seeded = 900; // + 100 subscriptions from the recurring intents paid = 1,000
 
     private readonly string _dataPath = PaymentHubFactory.NewDataPath();
-    private readonly List<Process> _processes = [];
+    private readonly ServerProcesses _servers = new();
     private readonly List<string> _origins = [];
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
-    /// <summary>The processes' last lines of output (warnings and errors), for failure messages.</summary>
-    private string Output() => string.Join('\n', _output.TakeLast(40));
+    private string Output() => _servers.Output();
 
     public async Task InitializeAsync()
     {
@@ -39,62 +36,25 @@ public sealed class TwoProcessesTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var process in _processes)
-        {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            await process.WaitForExitAsync();
-            process.Dispose();
-        }
+        await _servers.DisposeAsync();
         if (TestDatabases.Postgres) PaymentHubFactory.DeleteData(_dataPath);
     }
 
     private async Task StartAsync(string database)
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        var (_, origin) = await _servers.StartAsync(new Dictionary<string, string>
         {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-        var origin = $"http://127.0.0.1:{port}";
-        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--urls", origin])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["PAYMENTHUB_DATA"] = _dataPath, // the key ring both processes share
-                ["PAYMENTHUB_DATABASE"] = database,
-                ["PAYMENTHUB_BOOTSTRAP_CLIENT_ID"] = ClientId,
-                ["PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET"] = ClientSecret,
-                ["PAYMENTHUB_ADMIN_PASSWORD"] = "admin-password-for-tests",
-                ["PaymentHub__RenewIntervalSeconds"] = "1",
-                ["PaymentHub__Jobs__Workers"] = "4",
-                // Every customer here comes from one address; the per-intent limit still holds.
-                ["PaymentHub__Checkout__PostsPerMinutePerAddress"] = "100000",
-                ["Logging__LogLevel__Default"] = "Warning",
-            },
-        };
-        var process = Process.Start(start)!;
-        _processes.Add(process);
-        var instance = _processes.Count - 1;
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) _output.Enqueue($"[{instance}] {line}"); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) _output.Enqueue($"[{instance}] {line}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient();
-        var ready = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if ((await http.GetAsync(origin + "/health")).IsSuccessStatusCode) break;
-            }
-            catch (HttpRequestException) { }
-            Assert.False(process.HasExited, $"instance {_origins.Count} exited with {(process.HasExited ? process.ExitCode : 0)}");
-            Assert.True(ready.Elapsed < TimeSpan.FromSeconds(60), $"instance {_origins.Count} did not start");
-            await Task.Delay(100);
-        }
+            ["PAYMENTHUB_DATA"] = _dataPath, // the key ring both processes share
+            ["PAYMENTHUB_DATABASE"] = database,
+            ["PAYMENTHUB_BOOTSTRAP_CLIENT_ID"] = ClientId,
+            ["PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET"] = ClientSecret,
+            ["PAYMENTHUB_ADMIN_PASSWORD"] = "admin-password-for-tests",
+            ["PaymentHub__RenewIntervalSeconds"] = "1",
+            ["PaymentHub__Jobs__Workers"] = "4",
+            // Every customer here comes from one address; the per-intent limit still holds.
+            ["PaymentHub__Checkout__PostsPerMinutePerAddress"] = "100000",
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
         _origins.Add(origin);
     }
 
@@ -195,7 +155,7 @@ public sealed class TwoProcessesTests : IAsyncLifetime
         Assert.Equal(events, received.Count);
         Assert.Equal(events, received.Select(r => r.Id).Distinct().Count());
         // Neither instance fell over along the way.
-        Assert.All(_processes, p => Assert.False(p.HasExited));
+        Assert.All(_servers.All, p => Assert.False(p.HasExited));
     }
 
     /// <summary>900 active test subscriptions with stored simulator cards that approve, due with the ones paid just now.</summary>
