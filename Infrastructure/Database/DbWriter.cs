@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Npgsql;
 
@@ -205,6 +206,10 @@ public sealed class DbWriter : IAsyncDisposable
     private readonly Channel<IWorkItem> _queue = Channel.CreateUnbounded<IWorkItem>(
         new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
+    private readonly Counter<long>? _writes, _commits;
+
+    /// <summary>The meter of the writer's counters, for <c>dotnet-counters monitor --counters PaymentHub.Database</c>.</summary>
+    public const string MeterName = "PaymentHub.Database";
 
     /// <summary>
     /// How often a PostgreSQL unit is tried before its last refusal is the caller's: serialization
@@ -213,11 +218,16 @@ public sealed class DbWriter : IAsyncDisposable
     /// </summary>
     internal const int MaxAttempts = 100, MaxUniqueViolationAttempts = 5;
 
-    public DbWriter(Db db, ILogger<DbWriter> logger, TimeProvider? clock = null)
+    public DbWriter(Db db, ILogger<DbWriter> logger, TimeProvider? clock = null, IMeterFactory? meters = null)
     {
         _db = db;
         _logger = logger;
         _clock = clock ?? TimeProvider.System;
+        if (meters?.Create(MeterName) is { } meter)
+        {
+            _writes = meter.CreateCounter<long>("paymenthub.db.writes", "{write}", "Units of write work committed.");
+            _commits = meter.CreateCounter<long>("paymenthub.db.commits", "{commit}", "Database transactions committed (a group of writes commits once on SQLite).");
+        }
         if (db.IsPostgres)
         {
             _queue.Writer.TryComplete();
@@ -350,6 +360,7 @@ public sealed class DbWriter : IAsyncDisposable
                     continue;
                 }
             }
+            Count(1);
             CommittedInline([unit]);
             Committed([unit]);
             return result;
@@ -437,12 +448,19 @@ public sealed class DbWriter : IAsyncDisposable
             }
         }
         transaction.Commit();
+        Count(group.Count);
         CommittedInline(units);
         // One hand-over to the thread pool for the whole group: completing each caller from here
         // would wake a pool thread per unit, and this thread is the one serial step of every write.
         ThreadPool.UnsafeQueueUserWorkItem(static items => { foreach (var item in items) item.Complete(); }, group.ToArray(), preferLocal: false);
         Committed(units);
         return true;
+    }
+
+    private void Count(int writes)
+    {
+        _writes?.Add(writes);
+        _commits?.Add(1);
     }
 
     /// <summary>One unit in its own transaction: its failure is its own.</summary>
@@ -461,6 +479,7 @@ public sealed class DbWriter : IAsyncDisposable
             return;
         }
         transaction.Commit();
+        Count(1);
         CommittedInline([unit]);
         item.Complete();
         Committed([unit]);

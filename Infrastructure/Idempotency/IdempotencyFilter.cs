@@ -11,17 +11,24 @@ namespace PaymentHub.Infrastructure.Idempotency;
 /// <c>Idempotency-Key</c> on POST, scoped to the API client: the first request's answer is kept for
 /// 24 hours and replayed for the same key and body (<c>Idempotent-Replayed: true</c>); a different
 /// body is 422; the same key while the first is running is 409; a 5xx is not kept, so the key can be
-/// retried. A replay never runs the handler, so it never repeats a side effect.
+/// retried. A replay never repeats a side effect: the key is claimed before the handler writes anything.
 /// </summary>
+/// <remarks>
+/// Two ways to claim. By default the claim is a commit of its own before the handler runs, and the
+/// answer another after it: right for handlers that call a gateway or write more than once. An
+/// endpoint whose handler writes once (<see cref="ClaimsIdempotencyKeyInItsWriteAttribute"/> on its handler)
+/// claims the key in that write's own unit, as its first statement, and keeps its answer there too:
+/// one commit for the whole request, and a claim that can never outlive a write that failed.
+/// </remarks>
 public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock, ILogger<IdempotencyFilter> logger) : IEndpointFilter
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
     public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
     // A claim whose request never finished (a crash) may be taken over after this long.
-    private static readonly TimeSpan InFlightLease = TimeSpan.FromMinutes(2);
+    internal static readonly TimeSpan InFlightLease = TimeSpan.FromMinutes(2);
 
-    private const string ClaimSql = """
+    internal const string ClaimSql = """
         INSERT INTO idempotency_keys (client_id, idem_key, request_hash, created_at, locked_until)
         VALUES (@ClientId, @Key, @Hash, @Now, @LockedUntil)
         ON CONFLICT (client_id, idem_key) DO UPDATE SET
@@ -37,12 +44,16 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         FROM idempotency_keys WHERE client_id = @ClientId AND idem_key = @Key
         """;
 
-    private const string CompleteSql = """
+    internal const string CompleteSql = """
         UPDATE idempotency_keys SET status_code = @Status, content_type = @ContentType, response_body = @Body
         WHERE client_id = @ClientId AND idem_key = @Key
         """;
 
-    private const string ReleaseSql = "DELETE FROM idempotency_keys WHERE client_id = @ClientId AND idem_key = @Key";
+    /// <summary>This request's own claim only: its time and body, and no answer kept yet.</summary>
+    private const string ReleaseSql = """
+        DELETE FROM idempotency_keys
+        WHERE client_id = @ClientId AND idem_key = @Key AND created_at = @Now AND request_hash = @Hash AND status_code IS NULL
+        """;
 
     private sealed record Stored(string RequestHash, long? StatusCode, string? ContentType, byte[]? ResponseBody);
 
@@ -56,71 +67,138 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         var services = context.ApplicationServices;
         var filter = new IdempotencyFilter(services.GetRequiredService<DbWriter>(), services.GetRequiredService<Db>(),
             services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<IdempotencyFilter>>());
-        return ctx => filter.InvokeAsync(ctx, next);
+        var inHandlersWrite = context.MethodInfo.IsDefined(typeof(ClaimsIdempotencyKeyInItsWriteAttribute), inherit: false);
+        return inHandlersWrite ? ctx => filter.InvokeClaimingInHandlersWriteAsync(ctx, next) : ctx => filter.InvokeAsync(ctx, next);
     }
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
     {
         var http = ctx.HttpContext;
-        if (!HttpMethods.IsPost(http.Request.Method) || !http.Request.Headers.TryGetValue(Header, out var values))
-            return await next(ctx);
+        if (await ReadKeyAsync(http) is not { } request) return await next(ctx);
+        if (request.Error is { } error) return error;
 
-        var key = values.ToString();
-        if (key.Length is 0 or > 255 || !key.All(c => c is >= ' ' and <= '~'))
-            return ApiError.BadRequest(ErrorCodes.InvalidIdempotencyKey,
-                $"The {Header} header must be 1 to 255 printable ASCII characters; a UUID is a good choice.");
-        var caller = (Caller)http.Items[Caller.ItemKey]!;
-        var hash = await HashAsync(http);
-        var now = clock.GetUtcNow();
-
-        var claimed = await writer.WriteAsync(tx => Task.FromResult(tx.Scalar<string>(ClaimSql,
-            ("ClientId", caller.ClientId), ("Key", key), ("Hash", hash), ("Now", now.ToUnixTimeMilliseconds()),
-            ("LockedUntil", (now + InFlightLease).ToUnixTimeMilliseconds()),
-            ("ExpiredBefore", (now - Retention).ToUnixTimeMilliseconds()))),
+        var claimed = await writer.WriteAsync(tx => Task.FromResult(request.Claim(tx)),
             // One INSERT … ON CONFLICT DO UPDATE … WHERE: atomic by itself.
             WriteIsolation.ReadCommitted);
-
-        if (claimed is null)
-        {
-            await using var connection = await db.OpenReadAsync(http.RequestAborted);
-            var stored = await connection.QuerySingleAsync<Stored>(ExistingSql, new { caller.ClientId, Key = key });
-            if (stored.RequestHash != hash)
-                return ApiValidationError.For("idempotency_key",
-                    $"The {Header} has already been used with a different request; use a new key for a new request.", ErrorCodes.IdempotencyKeyReused);
-            if (stored.StatusCode is null)
-                return ApiError.Conflict(ErrorCodes.IdempotencyKeyInUse, $"A request with this {Header} is still being processed; retry once it has finished.");
-            return new Replay((int)stored.StatusCode.Value, stored.ContentType, stored.ResponseBody ?? []);
-        }
+        if (!claimed) return await ExistingAnswerAsync(http, request);
 
         try
         {
             var result = await next(ctx);
             if (result is not IResult answer)
             {
-                await ReleaseAsync(caller.ClientId, key);
+                await ReleaseAsync(request);
                 return result;
             }
-
-            var (status, contentType, body) = await RenderAsync(http, answer);
-            if (status >= 500)
-                await ReleaseAsync(caller.ClientId, key);
-            else
-                await writer.WriteAsync(tx => Task.FromResult(tx.Execute(CompleteSql,
-                    ("Status", status), ("ContentType", contentType), ("Body", body), ("ClientId", caller.ClientId), ("Key", key))),
-                    WriteIsolation.ReadCommitted);
-            return new Replay(status, contentType, body, replayed: false);
+            return await KeepAsync(http, request, answer);
         }
         catch
         {
-            // No answer was kept, so the key may be used again.
-            try { await ReleaseAsync(caller.ClientId, key); }
-            catch (Exception ex) { logger.LogError(ex, "Could not release idempotency key after a failed request"); }
+            await ReleaseQuietlyAsync(request);
             throw;
         }
     }
 
-    private Task<int> ReleaseAsync(string clientId, string key) =>
-        writer.WriteAsync(tx => Task.FromResult(tx.Execute(ReleaseSql, ("ClientId", clientId), ("Key", key))), WriteIsolation.ReadCommitted);
+    /// <summary>
+    /// For an endpoint whose handler claims the key in its own write (<see cref="IdempotentRequest"/>):
+    /// no commit here when that write keeps the answer; one when the handler answered without
+    /// writing (a validation error, say), which claims the key and keeps the answer together.
+    /// </summary>
+    public async ValueTask<object?> InvokeClaimingInHandlersWriteAsync(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
+    {
+        var http = ctx.HttpContext;
+        if (await ReadKeyAsync(http) is not { } request) return await next(ctx);
+        if (request.Error is { } error) return error;
+
+        http.Items[IdempotentRequest.ItemKey] = request;
+        object? result;
+        try
+        {
+            result = await next(ctx);
+        }
+        catch (IdempotentRequest.KeyTakenException)
+        {
+            return await ExistingAnswerAsync(http, request);
+        }
+        catch
+        {
+            // The handler's unit rolled back with its claim, or committed it and failed after:
+            // either way no answer was kept, so the key may be used again.
+            if (request.ClaimedOnce) await ReleaseQuietlyAsync(request);
+            throw;
+        }
+
+        if (request.KeptAnswer is { } kept) return new Replay(kept.Status, kept.ContentType, kept.Body, replayed: false);
+        if (request.ClaimedOnce)
+        {
+            // Claimed in the handler's write, answered without keeping it there (a rarer path).
+            if (result is IResult claimedAnswer) return await KeepAsync(http, request, claimedAnswer);
+            await ReleaseAsync(request);
+            return result;
+        }
+        if (result is not IResult answer) return result;
+
+        // Nothing written: claim the key and keep the answer in one unit.
+        var (status, contentType, body) = await RenderAsync(http, answer);
+        if (status >= 500) return new Replay(status, contentType, body, replayed: false);
+        var kept2 = await writer.WriteAsync(tx =>
+        {
+            if (!request.Claim(tx)) return Task.FromResult(false);
+            request.Keep(tx, status, contentType, body);
+            return Task.FromResult(true);
+        }, WriteIsolation.ReadCommitted);
+        return kept2 ? new Replay(status, contentType, body, replayed: false) : await ExistingAnswerAsync(http, request);
+    }
+
+    /// <summary>The request's key and body hash; null without a key; a request carrying <see cref="IdempotentRequest.Error"/> for a bad one.</summary>
+    private async Task<IdempotentRequest?> ReadKeyAsync(HttpContext http)
+    {
+        if (!HttpMethods.IsPost(http.Request.Method) || !http.Request.Headers.TryGetValue(Header, out var values))
+            return null;
+        var key = values.ToString();
+        if (key.Length is 0 or > 255 || !key.All(c => c is >= ' ' and <= '~'))
+            return new IdempotentRequest(ApiError.BadRequest(ErrorCodes.InvalidIdempotencyKey,
+                $"The {Header} header must be 1 to 255 printable ASCII characters; a UUID is a good choice."));
+        var caller = (Caller)http.Items[Caller.ItemKey]!;
+        return new IdempotentRequest(caller.ClientId, key, await HashAsync(http), clock.GetUtcNow());
+    }
+
+    /// <summary>What the key's first request left: its answer replayed, or 409 while it runs, or 422 for another body.</summary>
+    private async Task<object?> ExistingAnswerAsync(HttpContext http, IdempotentRequest request)
+    {
+        await using var connection = await db.OpenReadAsync(http.RequestAborted);
+        var stored = await connection.QuerySingleOrDefaultAsync<Stored>(ExistingSql, new { request.ClientId, request.Key });
+        // Gone already: its first request failed and released it; this one may try again.
+        if (stored is null)
+            return ApiError.Conflict(ErrorCodes.IdempotencyKeyInUse, $"A request with this {Header} is still being processed; retry once it has finished.");
+        if (stored.RequestHash != request.Hash)
+            return ApiValidationError.For("idempotency_key",
+                $"The {Header} has already been used with a different request; use a new key for a new request.", ErrorCodes.IdempotencyKeyReused);
+        if (stored.StatusCode is null)
+            return ApiError.Conflict(ErrorCodes.IdempotencyKeyInUse, $"A request with this {Header} is still being processed; retry once it has finished.");
+        return new Replay((int)stored.StatusCode.Value, stored.ContentType, stored.ResponseBody ?? []);
+    }
+
+    /// <summary>Keeps the answer of a claimed key (a 5xx releases it instead) and gives it.</summary>
+    private async Task<object?> KeepAsync(HttpContext http, IdempotentRequest request, IResult answer)
+    {
+        var (status, contentType, body) = await RenderAsync(http, answer);
+        if (status >= 500)
+            await ReleaseAsync(request);
+        else
+            await writer.WriteAsync(tx => { request.Keep(tx, status, contentType, body); return Task.FromResult(0); }, WriteIsolation.ReadCommitted);
+        return new Replay(status, contentType, body, replayed: false);
+    }
+
+    private Task<int> ReleaseAsync(IdempotentRequest request) =>
+        writer.WriteAsync(tx => Task.FromResult(tx.Execute(ReleaseSql, ("ClientId", request.ClientId), ("Key", request.Key),
+            ("Now", request.Now.ToUnixTimeMilliseconds()), ("Hash", request.Hash))), WriteIsolation.ReadCommitted);
+
+    private async Task ReleaseQuietlyAsync(IdempotentRequest request)
+    {
+        try { await ReleaseAsync(request); }
+        catch (Exception ex) { logger.LogError(ex, "Could not release idempotency key after a failed request"); }
+    }
 
     private static async Task<string> HashAsync(HttpContext http)
     {
@@ -130,7 +208,7 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
     }
 
     /// <summary>Runs the result into memory so its status and bytes can be kept.</summary>
-    private static async Task<(int Status, string? ContentType, byte[] Body)> RenderAsync(HttpContext http, IResult result)
+    internal static async Task<(int Status, string? ContentType, byte[] Body)> RenderAsync(HttpContext http, IResult result)
     {
         var original = http.Response.Body;
         using var buffer = new MemoryStream();

@@ -10,6 +10,7 @@ using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Auth;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Infrastructure.Http;
+using PaymentHub.Infrastructure.Idempotency;
 using PaymentHub.Infrastructure.OpenApi;
 using PaymentHub.Infrastructure.Money;
 
@@ -201,6 +202,7 @@ public sealed class CreateIntent : ICarterModule
 
     public sealed record Services([FromServices] DbWriter Writer, [FromServices] Currencies Currencies, [FromServices] IMerchantClock Clock, [FromServices] Settings Settings);
 
+    [ClaimsIdempotencyKeyInItsWrite]
     public static async Task<Results<ApiOk<IntentView>, ApiError>> Handle(
         Request request, Caller caller, [AsParameters] Services s, HttpContext http, CancellationToken ct)
     {
@@ -210,8 +212,13 @@ public sealed class CreateIntent : ICarterModule
         var intentParameters = Parameters(row);
         var (itemsSql, itemParameters) = InsertItems(items);
         var createdMessage = $"Payment intent created for {Amounts.Format(row.Amount, s.Currencies.Get(row.Currency).Exponent)} {row.Currency}.";
+        var answer = new ApiOk<IntentView>(IntentQueries.View(row, items, [], null, s.Currencies, s.Settings.PublicBase(http.Request)));
+        // With an Idempotency-Key, the key is claimed and this answer kept in the unit that creates the intent.
+        var idempotent = IdempotentRequest.Of(http);
+        if (idempotent is not null) await idempotent.PrepareAnswerAsync(http, answer);
         var existing = await s.Writer.WriteAsync(async tx =>
         {
+            if (idempotent is not null && !idempotent.TryClaim(tx)) return null;
             var inserted = tx.Scalar<string>(InsertIntentSql, intentParameters);
             // A reference taken meanwhile: the INSERT waited for its creator's commit and did nothing, and this reads it.
             if (inserted is null)
@@ -224,12 +231,14 @@ public sealed class CreateIntent : ICarterModule
                     "This iframe checkout has no allowed_origins, so any website may frame it and receive its payment events. " +
                     "Send allowed_origins with the intent (or set default origins for the merchant) to allow only your own site.",
                     Actor.System, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
+            idempotent?.KeepAnswer(tx);
             return null;
         }, WriteIsolation.ReadCommitted, ct); // everything it writes is new, and the only read-then-write is the INSERT … ON CONFLICT
+        idempotent?.ThrowIfTaken();
 
         if (existing is not null)
             return ApiError.Conflict(ErrorCodes.ReferenceConflict, $"A payment intent with reference_id '{row.ReferenceId}' already exists.", new { intent_id = existing });
-        return new ApiOk<IntentView>(IntentQueries.View(row, items, [], null, s.Currencies, s.Settings.PublicBase(http.Request)));
+        return answer;
     }
 
     /// <summary>The validated request as rows: amounts in minor units, defaults applied, times from the merchant's clock (<paramref name="now"/>).</summary>

@@ -1,4 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Tests.Infrastructure;
 
@@ -11,6 +16,12 @@ public sealed class IdempotencyTests(PaymentHubFactory app) : IClassFixture<Paym
 
     private long Intents(string reference) =>
         app.Scalar<long>("SELECT COUNT(*) FROM intents WHERE reference_id = @reference", new { reference });
+
+    private void Sql(string sql)
+    {
+        using var connection = app.Open();
+        connection.Execute(sql);
+    }
 
     private static string Reference() => "IDEM-" + Guid.NewGuid().ToString("N")[..12];
 
@@ -109,6 +120,55 @@ public sealed class IdempotencyTests(PaymentHubFactory app) : IClassFixture<Paym
     }
 
     [Fact]
+    public async Task CreateIntent_WithKey_CommitsOneWriteLikeAPlainCreate()
+    {
+        using var writes = new WriteCounter(app.Services);
+
+        await _api.CreateIntentAsync();
+        var plain = writes.Take();
+        var keyed = await _api.PostJson(IntentCalls.Intents, new IntentBuilder(Reference()).Json(), NewKey());
+        var withKey = writes.Take();
+        var invalid = await _api.PostJson(IntentCalls.Intents, new IntentBuilder().With("amount", 0).Json(), NewKey());
+        var invalidWithKey = writes.Take();
+
+        Assert.Equal(HttpStatusCode.OK, keyed.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.StatusCode);
+        Assert.Equal(1, plain);
+        // The claim, the intent and the kept answer in one unit (it was three commits in a row).
+        Assert.Equal(1, withKey);
+        // A validation error writes nothing but the key and its answer: one unit as well.
+        Assert.Equal(1, invalidWithKey);
+    }
+
+    [SqliteFact]
+    public async Task CreateIntent_FailingWithKey_KeepsNoClaimSoTheKeyCanBeRetried()
+    {
+        var key = NewKey();
+        var reference = Reference();
+        var body = new IntentBuilder(reference).Json();
+        // A database refusal inside the create's unit, after the key's claim was written in it.
+        Sql("CREATE TRIGGER fail_items BEFORE INSERT ON intent_items WHEN NEW.name = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+        HttpResponseMessage failed;
+        try
+        {
+            failed = await _api.PostJson(IntentCalls.Intents, new IntentBuilder(reference)
+                .With("order_items", new JsonArray(new JsonObject { ["name"] = "refused", ["quantity"] = 1, ["price"] = 80 })).Json(), key);
+        }
+        finally
+        {
+            Sql("DROP TRIGGER fail_items");
+        }
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal(0, app.Scalar<long>("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = @key", new { key }));
+        Assert.Equal(0, Intents(reference));
+        var retried = await _api.PostJson(IntentCalls.Intents, body, key);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.False(retried.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, Intents(reference));
+    }
+
+    [Fact]
     public async Task CreateIntent_KeyOf256Chars_Returns400()
     {
         var reference = Reference();
@@ -192,4 +252,28 @@ public sealed class IdempotencyTests(PaymentHubFactory app) : IClassFixture<Paym
 
         Assert.Equal(1, app.Scalar<long>("SELECT COUNT(*) FROM events WHERE intent_id = @id", new { id }));
     }
+}
+
+/// <summary>Counts the units of write work one application commits (its <c>paymenthub.db.writes</c> counter).</summary>
+internal sealed class WriteCounter : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private long _count;
+
+    public WriteCounter(IServiceProvider services)
+    {
+        var meters = services.GetRequiredService<IMeterFactory>();
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Scope == meters && instrument.Meter.Name == DbWriter.MeterName && instrument.Name == "paymenthub.db.writes")
+                listener.EnableMeasurementEvents(instrument);
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
+        _listener.Start();
+    }
+
+    /// <summary>The writes committed since the last call (or since the counter was made).</summary>
+    public long Take() => Interlocked.Exchange(ref _count, 0);
+
+    public void Dispose() => _listener.Dispose();
 }

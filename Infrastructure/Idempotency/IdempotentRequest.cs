@@ -1,0 +1,105 @@
+using PaymentHub.Infrastructure.Database;
+using PaymentHub.Infrastructure.Http;
+
+namespace PaymentHub.Infrastructure.Idempotency;
+
+/// <summary>
+/// A request's <c>Idempotency-Key</c>, handed to a handler that claims it in its own write (endpoints
+/// marked with <see cref="ClaimsIdempotencyKeyInItsWriteAttribute"/> on their handler). The handler
+/// renders its answer first (<see cref="PrepareAnswerAsync"/>), then in its unit calls
+/// <see cref="TryClaim"/> before anything else and, having written, <see cref="KeepAnswer"/>; after the
+/// unit, <see cref="ThrowIfTaken"/>. So the claim, the handler's rows and the kept answer commit together.
+/// </summary>
+public sealed class IdempotentRequest
+{
+    internal const string ItemKey = "PaymentHub.IdempotentRequest";
+
+    internal IdempotentRequest(string clientId, string key, string hash, DateTimeOffset now)
+    {
+        ClientId = clientId;
+        Key = key;
+        Hash = hash;
+        Now = now;
+    }
+
+    internal IdempotentRequest(ApiError error)
+    {
+        ClientId = Key = Hash = "";
+        Error = error;
+    }
+
+    internal string ClientId { get; }
+    internal string Key { get; }
+    internal string Hash { get; }
+    internal DateTimeOffset Now { get; }
+    internal ApiError? Error { get; }
+
+    private (int Status, string? ContentType, byte[] Body)? _prepared;
+    // Written by the unit on the writer's thread and read by the request once the unit has returned.
+    private bool _taken;
+    private (int Status, string? ContentType, byte[] Body)? _kept;
+
+    /// <summary>Whether a run of a unit claimed the key (whether that run committed is the caller's to know).</summary>
+    internal bool ClaimedOnce { get; private set; }
+
+    /// <summary>The answer kept in the handler's unit; set only when that unit claimed the key and kept it.</summary>
+    internal (int Status, string? ContentType, byte[] Body)? KeptAnswer => _kept;
+
+    /// <summary>The key of the request being handled, when it carries one and its endpoint claims in its write.</summary>
+    public static IdempotentRequest? Of(HttpContext http) =>
+        http.Items.TryGetValue(ItemKey, out var request) ? request as IdempotentRequest : null;
+
+    /// <summary>Renders the answer the handler gives if its unit commits, so the unit can keep it.</summary>
+    public async Task PrepareAnswerAsync(HttpContext http, IResult answer) =>
+        _prepared = await IdempotencyFilter.RenderAsync(http, answer);
+
+    /// <summary>
+    /// The unit's first statement: claims the key for this request. False when another request holds
+    /// it or has answered it; the unit must then write nothing and return, and the handler call
+    /// <see cref="ThrowIfTaken"/>. A unit may run more than once (its group rolled back): each run starts afresh.
+    /// </summary>
+    public bool TryClaim(DbTx tx)
+    {
+        _kept = null;
+        _taken = !Claim(tx);
+        return !_taken;
+    }
+
+    /// <summary>Keeps the prepared answer in the unit that claimed the key.</summary>
+    public void KeepAnswer(DbTx tx)
+    {
+        var answer = _prepared ?? throw new InvalidOperationException("PrepareAnswerAsync must come before KeepAnswer.");
+        Keep(tx, answer.Status, answer.ContentType, answer.Body);
+        _kept = answer;
+    }
+
+    /// <summary>After the unit: hands the request back to the filter when the key was taken, which answers as the key's first request did.</summary>
+    public void ThrowIfTaken()
+    {
+        if (_taken) throw new KeyTakenException();
+    }
+
+    internal bool Claim(DbTx tx)
+    {
+        var claimed = tx.Scalar<string>(IdempotencyFilter.ClaimSql,
+            ("ClientId", ClientId), ("Key", Key), ("Hash", Hash), ("Now", Now.ToUnixTimeMilliseconds()),
+            ("LockedUntil", (Now + IdempotencyFilter.InFlightLease).ToUnixTimeMilliseconds()),
+            ("ExpiredBefore", (Now - IdempotencyFilter.Retention).ToUnixTimeMilliseconds())) is not null;
+        if (claimed) ClaimedOnce = true;
+        return claimed;
+    }
+
+    internal void Keep(DbTx tx, int status, string? contentType, byte[] body) =>
+        tx.Execute(IdempotencyFilter.CompleteSql,
+            ("Status", status), ("ContentType", contentType), ("Body", body), ("ClientId", ClientId), ("Key", Key));
+
+    /// <summary>The key was claimed or answered by another request: the filter answers instead of the handler.</summary>
+    internal sealed class KeyTakenException() : Exception("The Idempotency-Key is held or answered by another request.");
+}
+
+/// <summary>
+/// On a handler that writes once and claims the request's Idempotency-Key in that write
+/// (<see cref="IdempotentRequest"/>): one commit per request instead of three.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ClaimsIdempotencyKeyInItsWriteAttribute : Attribute;
