@@ -130,13 +130,17 @@ detail="$CODE ${BODY:0:200}" check "wrong password: the sign-in page again, with
 create() {
   api POST /api/platform/intents -d "{\"amount\":$1,\"currency\":\"USD\",\"intent_type\":\"one_time\",\"email\":\"$2\",\"name\":\"A\",
     \"reference_id\":\"$3\",\"success_url\":\"https://example.com/s\",\"cancel_url\":\"https://example.com/c\",
-    \"order_items\":[{\"name\":\"P\",\"quantity\":1,\"price\":80}]}"
+    \"order_items\":[{\"name\":\"P\",\"quantity\":1,\"price\":80}]}" "${@:4}"
 }
 create 80 a@example.com r1
 intent=$(field intent_id <<<"$BODY"); payment_url=$(field payment_url <<<"$BODY")
 detail="$CODE ${BODY:0:200}" check "POST /api/platform/intents 200 with data.intent_id" eval '[ "$CODE" = 200 ] && [ -n "$intent" ] && [ -n "$payment_url" ]'
 api GET "/api/platform/intents/$intent"
 detail="$CODE ${BODY:0:200}" check "GET /api/platform/intents/{id} 200" eval '[ "$CODE" = 200 ] && has "$BODY" "\"intent_id\":\"$intent\"" && has "$BODY" requires_payment'
+create 80 a@example.com r-idem -H 'Idempotency-Key: smoke-key-1'; first_code=$CODE; first=$BODY
+create 80 a@example.com r-idem -H 'Idempotency-Key: smoke-key-1' -D "$work/headers"
+detail="$first_code $CODE ${BODY:0:200}" check "POST /api/platform/intents twice with one Idempotency-Key: the first answer replayed" \
+  eval '[ "$first_code" = 200 ] && [ "$CODE" = 200 ] && [ "$BODY" = "$first" ] && grep -qi "^Idempotent-Replayed: true" "$work/headers"'
 create '"x"' a@example.com r2
 detail="$CODE $BODY" check "amount \"x\": 422 in the error envelope" \
   eval '[ "$CODE" = 422 ] && has "$BODY" "\"message\":\"The given data was invalid.\"" && has "$BODY" "\"errors\":{\"amount\":["'
