@@ -35,6 +35,16 @@ public sealed class ReadSession : IDisposable
     public List<T> List<T>(string sql, Func<System.Data.Common.DbDataReader, T> read, params (string Name, object? Value)[] args) =>
         _statements.List(sql, read, args, transaction: null);
 
+    /// <summary>
+    /// What <paramref name="read"/> makes of the statement's rows, reading them itself (it calls
+    /// <c>Read</c>): for one statement that answers a parent row once per child.
+    /// </summary>
+    public T Query<T>(string sql, Func<System.Data.Common.DbDataReader, T> read, params (string Name, object? Value)[] args)
+    {
+        using var reader = _statements.Get(sql, args, transaction: null).ExecuteReader();
+        return read(reader);
+    }
+
     /// <summary>Returns the session to its pool.</summary>
     public void Dispose() => _owner.Return(this);
 
