@@ -197,25 +197,23 @@ public static class IntentQueries
         /// where Dapper's parser, a boxed value per column, cost as much as the query itself): the
         /// intent from the first row, an order item from each row that has one.
         /// </summary>
-        public static FoundRow? Read(System.Data.Common.DbDataReader r, Caller caller)
+        public static FoundRow? Read(Rows r, Caller caller)
         {
             if (!r.Read()) return null;
-            string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-            long? Number(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
-            var id = r.GetString(0);
+            var id = r.Text(0);
             var row = new FoundRow
             {
-                Id = id, MerchantId = caller.MerchantId, Mode = caller.Mode, ReferenceId = r.GetString(1),
-                CustomerRefId = Text(2), IntentType = r.GetString(3), IntervalDays = Number(4), Amount = r.GetInt64(5),
-                Currency = r.GetString(6), Tax = Number(7), Discount = Number(8), Email = r.GetString(9), Name = r.GetString(10),
-                IntegrationType = r.GetString(11), SuccessUrl = Text(12), CancelUrl = Text(13), FailUrl = Text(14),
-                CaptureMethod = r.GetString(15), Metadata = Text(16), Status = r.GetString(17), PaymentToken = r.GetString(18),
-                CreatedAt = r.GetInt64(19), UpdatedAt = r.GetInt64(20), ExpiresAt = r.GetInt64(21), AllowedOrigins = Text(22),
-                ChargeCount = r.GetInt64(23), SubscriptionCount = r.GetInt64(24), Items = [],
+                Id = id, MerchantId = caller.MerchantId, Mode = caller.Mode, ReferenceId = r.Text(1),
+                CustomerRefId = r.TextOrNull(2), IntentType = r.Text(3), IntervalDays = r.IntegerOrNull(4), Amount = r.Integer(5),
+                Currency = r.Text(6), Tax = r.IntegerOrNull(7), Discount = r.IntegerOrNull(8), Email = r.Text(9), Name = r.Text(10),
+                IntegrationType = r.Text(11), SuccessUrl = r.TextOrNull(12), CancelUrl = r.TextOrNull(13), FailUrl = r.TextOrNull(14),
+                CaptureMethod = r.Text(15), Metadata = r.TextOrNull(16), Status = r.Text(17), PaymentToken = r.Text(18),
+                CreatedAt = r.Integer(19), UpdatedAt = r.Integer(20), ExpiresAt = r.Integer(21), AllowedOrigins = r.TextOrNull(22),
+                ChargeCount = r.Integer(23), SubscriptionCount = r.Integer(24), Items = [],
             };
             // An intent without items has one row, its item columns NULL (the LEFT JOIN).
-            if (r.IsDBNull(25)) return row;
-            do row.Items.Add(new IntentItemRow(id, r.GetInt64(25), r.GetString(26), r.GetInt64(27), r.GetInt64(28)));
+            if (r.IsNull(25)) return row;
+            do row.Items.Add(new IntentItemRow(id, r.Integer(25), r.Text(26), r.Integer(27), r.Integer(28)));
             while (r.Read());
             return row;
         }
@@ -240,7 +238,7 @@ public static class IntentQueries
     /// <summary>One intent with its items, charges and subscription, on prepared statements (the GET hot path).</summary>
     public static IntentView? FindView(ReadSession s, Caller caller, bool byReference, string value, Currencies currencies, string publicBase)
     {
-        var row = s.Query(byReference ? ByReferenceSql : ByIdSql, r => FoundRow.Read(r, caller),
+        var row = s.Rows(byReference ? ByReferenceSql : ByIdSql, r => FoundRow.Read(r, caller),
             ("Value", value), ("MerchantId", caller.MerchantId), ("Mode", caller.Mode));
         if (row is null) return null;
         var exponent = currencies.Get(row.Currency).Exponent;
