@@ -14,10 +14,6 @@ public static class IntentItems
     private const string ForIntentSql = Select + " WHERE intent_id = @IntentId ORDER BY position";
     private const string ForIntentsSql = Select + " WHERE intent_id IN @Ids ORDER BY intent_id, position";
 
-    /// <summary>On a read session's prepared statement (the GET hot path).</summary>
-    public static List<IntentItemRow> ForIntent(ReadSession s, string intentId) =>
-        s.List(ForIntentSql, r => new IntentItemRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4)), ("IntentId", intentId));
-
     public static async Task<List<IntentItemRow>> ForIntentAsync(DbConnection c, string intentId, CancellationToken ct) =>
         (await c.QueryAsync<IntentItemRow>(new CommandDefinition(ForIntentSql, new { IntentId = intentId }, cancellationToken: ct))).ToList();
 
