@@ -24,10 +24,10 @@ public sealed record DbTx(DbConnection Connection, DbTransaction Transaction, Pr
     /// </summary>
     public DateTimeOffset Now { get; init; }
 
-    public int Execute(string sql, params (string Name, object? Value)[] args) => Prepared.Get(sql, args, Transaction).ExecuteNonQuery();
+    public int Execute(string sql, params (string Name, object? Value)[] args) => Prepared.Execute(sql, args, Transaction);
 
     public T? Scalar<T>(string sql, params (string Name, object? Value)[] args) =>
-        Prepared.Get(sql, args, Transaction).ExecuteScalar() is { } value and not DBNull ? PreparedStatements.As<T>(value) : default;
+        Prepared.Scalar(sql, args, Transaction) is { } value and not DBNull ? PreparedStatements.As<T>(value) : default;
 
     /// <summary>The first row mapped to <typeparamref name="T"/> (as Dapper maps it), or default.</summary>
     public T? SingleOrDefault<T>(string sql, params (string Name, object? Value)[] args) => Prepared.SingleOrDefault<T>(sql, args, Transaction);
@@ -79,6 +79,42 @@ public sealed class PreparedStatements(DbConnection connection) : IDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Delegate> _parsers = new(StringComparer.Ordinal);
+    // SQLite statements bound and stepped directly (null: one that can't be, e.g. several statements in one text).
+    private readonly Dictionary<string, SqliteStatementRows?> _direct = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs a statement that returns no rows (or whose rows are not read). On SQLite it is bound by
+    /// index and stepped through SQLitePCL directly (<see cref="SqliteStatementRows"/>): Microsoft.Data.Sqlite
+    /// looks every parameter up by name and converts it to UTF-8 at every run, on the writer's one thread.
+    /// </summary>
+    public int Execute(string sql, (string Name, object? Value)[] args, DbTransaction? transaction)
+    {
+        if (Direct(sql, args) is { } statement && statement.TryStart(args))
+        {
+            try { return statement.Finish(); }
+            finally { statement.Reset(); }
+        }
+        return Get(sql, args, transaction).ExecuteNonQuery();
+    }
+
+    /// <summary>The first column of the first row (a boxed long, double, string or bytes), or null; directly on SQLite, as <see cref="Execute"/>.</summary>
+    public object? Scalar(string sql, (string Name, object? Value)[] args, DbTransaction? transaction)
+    {
+        if (Direct(sql, args) is { } statement && statement.TryStart(args))
+        {
+            try { return statement.Read() ? statement.Value(0) : null; }
+            finally { statement.Reset(); }
+        }
+        return Get(sql, args, transaction).ExecuteScalar();
+    }
+
+    private SqliteStatementRows? Direct(string sql, (string Name, object? Value)[] args)
+    {
+        if (connection is not Microsoft.Data.Sqlite.SqliteConnection sqlite || !SqliteStatementRows.CanBind(args)) return null;
+        if (!_direct.TryGetValue(sql, out var statement))
+            _direct[sql] = statement = SqliteStatementRows.TryPrepare(sqlite, sql, args);
+        return statement;
+    }
 
     public T? SingleOrDefault<T>(string sql, (string Name, object? Value)[] args, DbTransaction? transaction)
     {
@@ -166,6 +202,9 @@ public sealed class PreparedStatements(DbConnection connection) : IDisposable
 
     public void Dispose()
     {
+        // Before the connection closes: a statement not finalized keeps it open.
+        foreach (var statement in _direct.Values) statement?.Dispose();
+        _direct.Clear();
         foreach (var command in _commands.Values) command.Dispose();
         _commands.Clear();
         _parsers.Clear();

@@ -55,9 +55,14 @@ internal sealed class SqliteStatementRows : Rows, IDisposable
         _indexes = indexes;
     }
 
-    public static SqliteStatementRows Prepare(SqliteConnection connection, string sql, (string Name, object? Value)[] args)
+    public static SqliteStatementRows Prepare(SqliteConnection connection, string sql, (string Name, object? Value)[] args) =>
+        TryPrepare(connection, sql, args)
+        ?? throw new InvalidOperationException($"The statement's parameters are not the arguments given, or it is more than one statement: {sql}");
+
+    /// <summary>The statement prepared, or null when it is more than one statement or its parameters are not the arguments' names.</summary>
+    public static SqliteStatementRows? TryPrepare(SqliteConnection connection, string sql, (string Name, object? Value)[] args)
     {
-        var db = connection.Handle ?? throw new InvalidOperationException("The read session's connection is not open.");
+        var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
         var rc = raw.sqlite3_prepare_v3(db, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement, out var tail);
         SqliteException.ThrowExceptionForRC(rc, db);
         var names = new string[args.Length];
@@ -70,16 +75,16 @@ internal sealed class SqliteStatementRows : Rows, IDisposable
         if (!string.IsNullOrWhiteSpace(tail) || raw.sqlite3_bind_parameter_count(statement) != args.Length || indexes.Contains(0))
         {
             raw.sqlite3_finalize(statement);
-            throw new InvalidOperationException($"The statement's parameters are not the arguments given, or it is more than one statement: {sql}");
+            return null;
         }
         return new SqliteStatementRows(db, statement, names, indexes);
     }
 
-    /// <summary>Whether every argument is of a type bound here (text, integer, flag, NULL).</summary>
+    /// <summary>Whether every argument is of a type bound here (text, integer, flag, bytes, NULL).</summary>
     public static bool CanBind((string Name, object? Value)[] args)
     {
         foreach (var (_, value) in args)
-            if (value is not (null or string or long or int or bool)) return false;
+            if (value is not (null or string or long or int or bool or byte[])) return false;
         return true;
     }
 
@@ -101,6 +106,7 @@ internal sealed class SqliteStatementRows : Rows, IDisposable
                 long number => raw.sqlite3_bind_int64(_statement, index, number),
                 int number => raw.sqlite3_bind_int64(_statement, index, number),
                 bool flag => raw.sqlite3_bind_int64(_statement, index, flag ? 1 : 0),
+                byte[] bytes => raw.sqlite3_bind_blob(_statement, index, bytes),
                 var other => throw new NotSupportedException($"Cannot bind a {other.GetType().Name}."),
             };
             SqliteException.ThrowExceptionForRC(rc, _db);
@@ -142,6 +148,23 @@ internal sealed class SqliteStatementRows : Rows, IDisposable
     public override long Integer(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_INTEGER
         ? raw.sqlite3_column_int64(_statement, column)
         : throw new InvalidOperationException($"Column {column} is not an integer.");
+
+    /// <summary>A column's value as Microsoft.Data.Sqlite gives it boxed: long, double, string, bytes, or null for NULL.</summary>
+    public object? Value(int column) => raw.sqlite3_column_type(_statement, column) switch
+    {
+        raw.SQLITE_INTEGER => raw.sqlite3_column_int64(_statement, column),
+        raw.SQLITE_FLOAT => raw.sqlite3_column_double(_statement, column),
+        raw.SQLITE_TEXT => raw.sqlite3_column_text(_statement, column).utf8_to_string(),
+        raw.SQLITE_BLOB => raw.sqlite3_column_blob(_statement, column).ToArray(),
+        _ => null,
+    };
+
+    /// <summary>Steps a started statement to its end; the rows it changed (as <c>ExecuteNonQuery</c> counts them).</summary>
+    public int Finish()
+    {
+        while (Read()) { }
+        return raw.sqlite3_stmt_readonly(_statement) != 0 ? 0 : raw.sqlite3_changes(_db);
+    }
 
     /// <summary>Ends the statement's read (its read transaction, when it was the only statement).</summary>
     public void Reset() => raw.sqlite3_reset(_statement);
