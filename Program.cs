@@ -84,11 +84,12 @@ static WebApplication Compose(string[] args)
         k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
     });
 
-    // Endpoints are Carter modules, one per slice; validators are FluentValidation's, found by scanning.
-    // Validators are stateless and costly to build (they compile expression trees), so one instance serves all requests.
-    // An explicit list: the catalog that reads the entry assembly's dependency file finds none in a single-file publish.
-    builder.Services.AddCarter(new DependencyContextAssemblyCatalog([typeof(Program).Assembly]), c => c.WithEmptyValidators());
-    builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
+    // Endpoints are Carter modules, one per slice; validators are FluentValidation's: both listed in
+    // Parts, not scanned (a scan lays out every type of the assembly at start). Carter's catalog gets
+    // our assembly only so it never reads a dependency file; with everything listed it scans nothing.
+    builder.Services.AddCarter(new DependencyContextAssemblyCatalog([typeof(Program).Assembly]),
+        c => c.WithModules(Parts.Modules()).WithEmptyValidators().WithEmptyResponseNegotiators());
+    builder.Services.AddValidators();
     builder.Services.AddPaymentHubJobs(builder.Configuration);
     builder.Services.AddRecurringJob<IdempotencyPurge>(IdempotencyPurge.JobId, "IdempotencyPurgeIntervalSeconds", 3600);
 
