@@ -113,8 +113,9 @@ static WebApplication Compose(string[] args)
     app.UseCheckoutRateLimits();
     // The browser pages' middleware: the admin panel's cookie sign-in comes before anti-forgery and
     // the job dashboard, which reads its user. The API authenticates by key (above) and has no use for
-    // them, so its requests skip them (they were 5 % of a GET).
-    app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments(PlatformApi.Prefix), browser =>
+    // them, so its requests skip them (they were 5 % of a GET); so does /health, probed every few
+    // seconds and usually a server's first request (it paid the cookie handler's set-up).
+    app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments(PlatformApi.Prefix) && !ctx.Request.Path.Equals(Health.Path), browser =>
     {
         browser.UseAuthentication();
         browser.UseAuthorization();
