@@ -84,11 +84,12 @@ static WebApplication Compose(string[] args)
         k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
     });
 
-    // Endpoints are Carter modules, one per slice; validators are FluentValidation's, found by scanning.
-    // Validators are stateless and costly to build (they compile expression trees), so one instance serves all requests.
-    // An explicit list: the catalog that reads the entry assembly's dependency file finds none in a single-file publish.
-    builder.Services.AddCarter(new DependencyContextAssemblyCatalog([typeof(Program).Assembly]), c => c.WithEmptyValidators());
-    builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
+    // Endpoints are Carter modules, one per slice; validators are FluentValidation's: both listed in
+    // Parts, not scanned (a scan lays out every type of the assembly at start). Carter's catalog gets
+    // our assembly only so it never reads a dependency file; with everything listed it scans nothing.
+    builder.Services.AddCarter(new DependencyContextAssemblyCatalog([typeof(Program).Assembly]),
+        c => c.WithModules(Parts.Modules()).WithEmptyValidators().WithEmptyResponseNegotiators());
+    builder.Services.AddValidators();
     builder.Services.AddPaymentHubJobs(builder.Configuration);
     builder.Services.AddRecurringJob<IdempotencyPurge>(IdempotencyPurge.JobId, "IdempotencyPurgeIntervalSeconds", 3600);
 
@@ -112,8 +113,9 @@ static WebApplication Compose(string[] args)
     app.UseCheckoutRateLimits();
     // The browser pages' middleware: the admin panel's cookie sign-in comes before anti-forgery and
     // the job dashboard, which reads its user. The API authenticates by key (above) and has no use for
-    // them, so its requests skip them (they were 5 % of a GET).
-    app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments(PlatformApi.Prefix), browser =>
+    // them, so its requests skip them (they were 5 % of a GET); so does /health, probed every few
+    // seconds and usually a server's first request (it paid the cookie handler's set-up).
+    app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments(PlatformApi.Prefix) && !ctx.Request.Path.Equals(Health.Path), browser =>
     {
         browser.UseAuthentication();
         browser.UseAuthorization();

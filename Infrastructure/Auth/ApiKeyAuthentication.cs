@@ -28,13 +28,16 @@ public sealed class ApiKeyRequired;
 /// Authenticates requests to endpoints marked <see cref="ApiKeyRequired"/>, before their
 /// arguments are bound, so handlers can take a <see cref="Caller"/>. Missing, unknown, revoked or
 /// wrong keys all get the same 401, so the answer says nothing about which part was wrong.
+/// The verifier (a singleton) comes through the constructor: an <c>InvokeAsync</c> with more
+/// parameters than the context makes <c>UseMiddleware</c> compile an expression tree at start and
+/// look the service up on every request.
 /// </summary>
-public sealed class ApiKeyAuthentication(RequestDelegate next)
+public sealed class ApiKeyAuthentication(RequestDelegate next, IApiKeyVerifier verifier)
 {
     public const string ClientIdHeader = "X-Client-ID";
     public const string ClientSecretHeader = "X-Client-Secret";
 
-    public async Task InvokeAsync(HttpContext ctx, IApiKeyVerifier verifier)
+    public async Task InvokeAsync(HttpContext ctx)
     {
         if (ctx.GetEndpoint()?.Metadata.GetMetadata<ApiKeyRequired>() is null)
         {

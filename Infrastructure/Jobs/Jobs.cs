@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Hangfire;
+using Hangfire.Common;
 using Hangfire.AspNetCore;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
@@ -96,9 +97,17 @@ public static class JobsSetup
     {
         services.AddTransient<TJob>();
         services.AddSingleton(new RecurringJobDefinition(id, typeof(TJob), intervalSetting, defaultSeconds,
-            (manager, cron) => manager.AddOrUpdate<TJob>(id, job => job.RunAsync(CancellationToken.None), cron)));
+            (manager, cron) => manager.AddOrUpdate(id, Call<TJob>(), cron, new RecurringJobOptions())));
         return services;
     }
+
+    /// <summary>
+    /// The job Hangfire stores for <c>job =&gt; job.RunAsync(CancellationToken.None)</c>, the same type, method
+    /// and argument (Hangfire passes its own token at run time), built directly: <c>Job.FromExpression</c>
+    /// compiles a lambda for the argument, which cost the start a Linq.Expressions compilation per job.
+    /// </summary>
+    internal static Job Call<TJob>() where TJob : IRecurringJob =>
+        new(typeof(TJob), typeof(IRecurringJob).GetMethod(nameof(IRecurringJob.RunAsync))!, CancellationToken.None);
 
     /// <summary>
     /// A cron expression that fires every <paramref name="seconds"/>: six fields (with seconds) below a

@@ -1,6 +1,7 @@
 using System.Net;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using PaymentHub.Infrastructure;
 using PaymentHub.Infrastructure.Database;
 
 namespace PaymentHub.Tests.Infrastructure;
@@ -18,6 +19,21 @@ public sealed class HealthTests(PaymentHubFactory app) : IClassFixture<PaymentHu
         Assert.Equal("ok", (string?)body["database"]);
         Assert.Equal(TestDatabases.Postgres ? "postgresql" : "sqlite", (string?)body["database_kind"]);
         Assert.Equal("2026-11-22T12:00:00.000000Z", (string?)body["time"]);
+    }
+
+    [Fact]
+    public async Task Health_WritesWhatTheSerializerWouldWrite_WithoutTheBrowserMiddleware()
+    {
+        var response = await app.CreateClient().GetAsync("/health");
+
+        // The report writes itself; it must stay byte for byte what Results.Json gave with the API's options.
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var expected = System.Text.Json.JsonSerializer.Serialize(
+            new Health.Report("ok", "ok", TestDatabases.Postgres ? "postgresql" : "sqlite", "2026-11-22T12:00:00.000000Z"), options);
+        Assert.Equal(expected, await response.Content.ReadAsStringAsync());
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        // Probes skip the admin panel's cookie sign-in and anti-forgery: no cookie is set or read.
+        Assert.False(response.Headers.Contains("Set-Cookie"));
     }
 
     [SqliteFact]

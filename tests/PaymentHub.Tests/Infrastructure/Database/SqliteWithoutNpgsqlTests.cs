@@ -5,7 +5,7 @@ namespace PaymentHub.Tests.Infrastructure.Database;
 /// <summary>
 /// A server on SQLite never loads the Npgsql assemblies. Loading a type loads what its layout needs:
 /// its base type, its interfaces and the types of its value-type fields. The server's start loads
-/// every type of PaymentHub (Carter and FluentValidation scan them), so none of these may name an
+/// every public type of PaymentHub (the Razor component scan), so none of these may name an
 /// Npgsql type, e.g. an async method's state machine that awaits <c>Task&lt;NpgsqlConnection&gt;</c>
 /// keeps a <c>TaskAwaiter&lt;NpgsqlConnection&gt;</c> field. Await ADO.NET's types instead.
 /// </summary>
