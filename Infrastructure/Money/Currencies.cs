@@ -54,7 +54,7 @@ public static class Amounts
     /// <summary>
     /// What the decimal division and "F" format above write, in integer arithmetic: every amount of
     /// every answer goes through here, and BigInteger.Pow, the decimal division and the format string
-    /// were most of a GET's formatting (AmountsTests compares the two).
+    /// were most of a GET's formatting (FormatsTests compares the two).
     /// </summary>
     private static string FormatScaled(long minor, int exponent)
     {
