@@ -35,13 +35,16 @@ internal sealed class DataReaderRows(DbDataReader reader) : Rows
 /// Microsoft.Data.Sqlite's command. For the GET hot path: Microsoft.Data.Sqlite makes four or five
 /// calls into SQLite per column read (each asks again whether a row is there and whether its value is
 /// NULL), each call counting references on the statement's handle; here a text column is one
-/// value call (NULL is a null pointer) and its length, an integer one call. Binding is by index,
+/// value call (NULL is a null pointer) and its length, an integer one call, each made on the
+/// statement's pointer (<see cref="SqliteNative"/>), with no reference counting. Binding is by index,
 /// found once. A statement is reset after every use and finalized before its connection closes.
 /// </summary>
 internal sealed class SqliteStatementRows : Rows, IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    // The statement's pointer, for the per-value calls (SqliteNative); valid until Dispose finalizes _statement.
+    private readonly nint _handle;
     private readonly string[] _names;
     private readonly int[] _indexes;
     private int _step;
@@ -51,6 +54,7 @@ internal sealed class SqliteStatementRows : Rows, IDisposable
     {
         _db = db;
         _statement = statement;
+        _handle = statement.DangerousGetHandle();
         _names = names;
         _indexes = indexes;
     }
@@ -101,17 +105,17 @@ internal sealed class SqliteStatementRows : Rows, IDisposable
             var index = _indexes[i];
             var rc = args[i].Value switch
             {
-                null => raw.sqlite3_bind_null(_statement, index),
-                string text => raw.sqlite3_bind_text(_statement, index, text),
-                long number => raw.sqlite3_bind_int64(_statement, index, number),
-                int number => raw.sqlite3_bind_int64(_statement, index, number),
-                bool flag => raw.sqlite3_bind_int64(_statement, index, flag ? 1 : 0),
-                byte[] bytes => raw.sqlite3_bind_blob(_statement, index, bytes),
+                null => SqliteNative.BindNull(_handle, index),
+                string text => SqliteNative.BindText(_handle, index, text),
+                long number => SqliteNative.BindInt64(_handle, index, number),
+                int number => SqliteNative.BindInt64(_handle, index, number),
+                bool flag => SqliteNative.BindInt64(_handle, index, flag ? 1 : 0),
+                byte[] bytes => SqliteNative.BindBlob(_handle, index, bytes),
                 var other => throw new NotSupportedException($"Cannot bind a {other.GetType().Name}."),
             };
             SqliteException.ThrowExceptionForRC(rc, _db);
         }
-        _step = raw.sqlite3_step(_statement);
+        _step = SqliteNative.Step(_handle);
         if (_step is raw.SQLITE_ROW or raw.SQLITE_DONE)
         {
             _firstRowTaken = false;
@@ -132,30 +136,30 @@ internal sealed class SqliteStatementRows : Rows, IDisposable
             return _step == raw.SQLITE_ROW;
         }
         if (_step != raw.SQLITE_ROW) return false;
-        _step = raw.sqlite3_step(_statement);
+        _step = SqliteNative.Step(_handle);
         if (_step is raw.SQLITE_ROW or raw.SQLITE_DONE) return _step == raw.SQLITE_ROW;
         SqliteException.ThrowExceptionForRC(_step, _db);
         return false;
     }
 
-    public override bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
+    public override bool IsNull(int column) => SqliteNative.ColumnType(_handle, column) == raw.SQLITE_NULL;
 
     public override string Text(int column) =>
-        raw.sqlite3_column_text(_statement, column).utf8_to_string() ?? throw new InvalidOperationException($"Column {column} is NULL.");
+        SqliteNative.ColumnText(_handle, column) ?? throw new InvalidOperationException($"Column {column} is NULL.");
 
-    public override string? TextOrNull(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
+    public override string? TextOrNull(int column) => SqliteNative.ColumnText(_handle, column);
 
-    public override long Integer(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_INTEGER
-        ? raw.sqlite3_column_int64(_statement, column)
+    public override long Integer(int column) => SqliteNative.ColumnType(_handle, column) == raw.SQLITE_INTEGER
+        ? SqliteNative.ColumnInt64(_handle, column)
         : throw new InvalidOperationException($"Column {column} is not an integer.");
 
     /// <summary>A column's value as Microsoft.Data.Sqlite gives it boxed: long, double, string, bytes, or null for NULL.</summary>
-    public object? Value(int column) => raw.sqlite3_column_type(_statement, column) switch
+    public object? Value(int column) => SqliteNative.ColumnType(_handle, column) switch
     {
-        raw.SQLITE_INTEGER => raw.sqlite3_column_int64(_statement, column),
-        raw.SQLITE_FLOAT => raw.sqlite3_column_double(_statement, column),
-        raw.SQLITE_TEXT => raw.sqlite3_column_text(_statement, column).utf8_to_string(),
-        raw.SQLITE_BLOB => raw.sqlite3_column_blob(_statement, column).ToArray(),
+        raw.SQLITE_INTEGER => SqliteNative.ColumnInt64(_handle, column),
+        raw.SQLITE_FLOAT => SqliteNative.ColumnDouble(_handle, column),
+        raw.SQLITE_TEXT => SqliteNative.ColumnText(_handle, column),
+        raw.SQLITE_BLOB => SqliteNative.ColumnBlob(_handle, column),
         _ => null,
     };
 

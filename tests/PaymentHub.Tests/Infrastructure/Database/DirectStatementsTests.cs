@@ -56,6 +56,34 @@ public sealed class DirectStatementsTests : IDisposable
         Assert.Equal(3L, _statements.Scalar("SELECT COUNT(*) FROM t WHERE n > @Min", [("Min", 0L)], null));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("é 中文 😀 \u0000 after a NUL")]
+    [InlineData(null)]
+    public void TextAndBlobs_RoundTripExactly_AsTheCommandReadsThem(string? note)
+    {
+        // Longer than the stack buffer texts are encoded in, so the pooled-buffer path runs too.
+        var longText = string.Concat(Enumerable.Repeat("ü€x", 400));
+        Add("a", 1, [], note);
+        Add("b", 2, [7], longText);
+
+        Assert.Equal(note, _statements.Scalar("SELECT note FROM t WHERE id = @Id", [("Id", "a")], null));
+        Assert.Equal(longText, _statements.Scalar("SELECT note FROM t WHERE id = @Id", [("Id", "b")], null));
+        Assert.Equal(0L, _statements.Scalar("SELECT length(body) FROM t WHERE id = @Id", [("Id", "a")], null));
+        Assert.Equal("blob", _statements.Scalar("SELECT typeof(body) FROM t WHERE id = @Id", [("Id", "a")], null));
+        Assert.Equal(note is null ? "null" : "text", _statements.Scalar("SELECT typeof(note) FROM t WHERE id = @Id", [("Id", "a")], null));
+        // What the command (Microsoft.Data.Sqlite) reads back is what was bound.
+        using var read = _connection.CreateCommand();
+        read.CommandText = "SELECT note, body FROM t ORDER BY id";
+        using var rows = read.ExecuteReader();
+        Assert.True(rows.Read());
+        Assert.Equal(note, rows.IsDBNull(0) ? null : rows.GetString(0));
+        Assert.Empty((byte[])rows.GetValue(1));
+        Assert.True(rows.Read());
+        Assert.Equal(longText, rows.GetString(0));
+        Assert.Equal([7], (byte[])rows.GetValue(1));
+    }
+
     [Fact]
     public void Execute_OfSeveralStatementsOrOtherArgumentTypes_FallsBackToTheCommand()
     {
