@@ -11,6 +11,12 @@ namespace PaymentHub.Features.Merchants;
 /// A revoke or rotate in this process empties the cache as part of its commit (before the writer
 /// reports the commit), so the old key stops working at once; one made by another process sharing
 /// the database is seen within <see cref="Lifetime"/>.
+/// <para>
+/// A cached client also keeps the secret it was last verified with, so that its next requests compare
+/// that (in constant time) instead of hashing what they present: SHA-256 through OpenSSL was about 3 %
+/// of a GET's CPU. The database keeps only the hash; in memory, the process reads the secret from
+/// every request anyway, and a cache entry lives <see cref="Lifetime"/> at most.
+/// </para>
 /// </summary>
 internal sealed class ApiKeyVerifier : IApiKeyVerifier
 {
@@ -25,7 +31,11 @@ internal sealed class ApiKeyVerifier : IApiKeyVerifier
 
     private sealed record Row(string ClientId, string MerchantId, string Mode, string SecretHash);
 
-    private sealed record Entry(Caller Caller, byte[] SecretHash, DateTimeOffset LoadedAt);
+    private sealed record Entry(Caller Caller, byte[] SecretHash, DateTimeOffset LoadedAt)
+    {
+        /// <summary>The secret (UTF-8) a request proved against <see cref="SecretHash"/>; null until one did.</summary>
+        public byte[]? Verified;
+    }
 
     private readonly Db _db;
     private readonly TimeProvider _clock;
@@ -42,7 +52,7 @@ internal sealed class ApiKeyVerifier : IApiKeyVerifier
 
     public Task<Caller?> VerifyAsync(string clientId, string clientSecret, CancellationToken ct)
     {
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(clientSecret));
+        var secret = Encoding.UTF8.GetBytes(clientSecret);
         Entry? entry;
         long generation;
         lock (_gate)
@@ -51,8 +61,13 @@ internal sealed class ApiKeyVerifier : IApiKeyVerifier
             generation = _generation;
         }
         if (entry is not null && _clock.GetUtcNow() - entry.LoadedAt is var age && age >= TimeSpan.Zero && age < Lifetime)
-            return Task.FromResult(CryptographicOperations.FixedTimeEquals(presented, entry.SecretHash) ? entry.Caller : null);
+        {
+            if (Volatile.Read(ref entry.Verified) is { } verified && CryptographicOperations.FixedTimeEquals(secret, verified))
+                return Task.FromResult<Caller?>(entry.Caller);
+            return Task.FromResult(Proves(secret, entry) ? entry.Caller : null);
+        }
 
+        var presented = SHA256.HashData(secret);
         Row? row;
         var loadedAt = _clock.GetUtcNow();
         using (var session = _db.Sessions.Rent())
@@ -72,7 +87,15 @@ internal sealed class ApiKeyVerifier : IApiKeyVerifier
             // A revoke that committed while we were reading must not be undone by caching what we read before it.
             if (_generation == generation) _entries[clientId] = fresh;
         }
-        return Task.FromResult(CryptographicOperations.FixedTimeEquals(presented, stored) ? fresh.Caller : null);
+        return Task.FromResult(Proves(secret, fresh, presented) ? fresh.Caller : null);
+    }
+
+    /// <summary>Whether <paramref name="secret"/> hashes to the entry's stored hash; if so, the entry keeps it for the next requests.</summary>
+    private static bool Proves(byte[] secret, Entry entry, byte[]? hash = null)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(hash ?? SHA256.HashData(secret), entry.SecretHash)) return false;
+        Volatile.Write(ref entry.Verified, secret);
+        return true;
     }
 
     /// <summary>Drops every cached client: called as a revoke or rotate commits.</summary>

@@ -115,6 +115,9 @@ public sealed class ApiKeyAuthenticationTests(PaymentHubFactory app) : IClassFix
 
         await AssertInvalidApiKey(await app.Api(client.ClientId, client.ClientSecret + "x").GetAsync(IntentCalls.Intents));
         await AssertInvalidApiKey(await app.Api(client.ClientId, client.ClientSecret[..^1]).GetAsync(IntentCalls.Intents));
+        // The same length as the secret the cached client was verified with, one character apart.
+        var lastChanged = client.ClientSecret[..^1] + (client.ClientSecret[^1] == 'a' ? 'b' : 'a');
+        await AssertInvalidApiKey(await app.Api(client.ClientId, lastChanged).GetAsync(IntentCalls.Intents));
         Assert.Equal(HttpStatusCode.OK, (await app.Api(client).GetAsync(IntentCalls.Intents)).StatusCode);
     }
 
