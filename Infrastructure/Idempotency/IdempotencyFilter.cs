@@ -169,15 +169,16 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         await using var connection = await db.OpenReadAsync(http.RequestAborted);
         var stored = await connection.QuerySingleOrDefaultAsync<Stored>(ExistingSql, new { request.ClientId, request.Key });
         // Gone already: its first request failed and released it; this one may try again.
-        if (stored is null)
-            return ApiError.Conflict(ErrorCodes.IdempotencyKeyInUse, $"A request with this {Header} is still being processed; retry once it has finished.");
+        if (stored is null) return InUse();
         if (stored.RequestHash != request.Hash)
             return ApiValidationError.For("idempotency_key",
                 $"The {Header} has already been used with a different request; use a new key for a new request.", ErrorCodes.IdempotencyKeyReused);
-        if (stored.StatusCode is null)
-            return ApiError.Conflict(ErrorCodes.IdempotencyKeyInUse, $"A request with this {Header} is still being processed; retry once it has finished.");
+        if (stored.StatusCode is null) return InUse();
         return new Replay((int)stored.StatusCode.Value, stored.ContentType, stored.ResponseBody ?? []);
     }
+
+    private static ApiError InUse() =>
+        ApiError.Conflict(ErrorCodes.IdempotencyKeyInUse, $"A request with this {Header} is still being processed; retry once it has finished.");
 
     /// <summary>Keeps the answer of a claimed key (a 5xx releases it instead) and gives it.</summary>
     private async Task<object?> KeepAsync(HttpContext http, IdempotentRequest request, IResult answer)
