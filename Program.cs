@@ -50,7 +50,16 @@ static async Task<int> ServeAsync(string[] args)
     await app.Services.BootstrapMerchantsAsync(Console.Out);
     // Held while serving, so a restore can't replace the database underneath (several servers may share it).
     using var serving = DataFolderLock.Shared(settings.DataPath);
-    await app.RunAsync();
+    try
+    {
+        await app.RunAsync();
+    }
+    catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+    {
+        // Another process listens there (often a PaymentHub already running): one line and exit code 1, not a crash.
+        await Console.Error.WriteLineAsync($"PaymentHub did not start: {ex.Message}");
+        return 1;
+    }
     return 0;
 }
 

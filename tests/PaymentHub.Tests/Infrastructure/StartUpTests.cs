@@ -1,0 +1,35 @@
+namespace PaymentHub.Tests.Infrastructure;
+
+/// <summary>The server process itself: what it says and how it exits when it cannot start.</summary>
+public sealed class StartUpTests
+{
+    [Fact]
+    public async Task AnAddressInUse_StopsStartUpWithAClearMessage_NotACrash()
+    {
+        var data = Directory.CreateTempSubdirectory("paymenthub-port-").FullName;
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--urls", url])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                Environment = { ["PAYMENTHUB_DATA"] = data, ["Logging__LogLevel__Default"] = "None" },
+            };
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            _ = process.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+
+            Assert.Equal(1, process.ExitCode);
+            Assert.Equal($"PaymentHub did not start: Failed to bind to address {url}: address already in use.", (await stderr).Trim());
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+}
