@@ -28,12 +28,13 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
     // A claim whose request never finished (a crash) may be taken over after this long.
     internal static readonly TimeSpan InFlightLease = TimeSpan.FromMinutes(2);
 
+    /// <summary>Claims a key, with the answer when the claiming unit knows it already (else NULLs: in flight).</summary>
     internal const string ClaimSql = """
-        INSERT INTO idempotency_keys (client_id, idem_key, request_hash, created_at, locked_until)
-        VALUES (@ClientId, @Key, @Hash, @Now, @LockedUntil)
+        INSERT INTO idempotency_keys (client_id, idem_key, request_hash, status_code, content_type, response_body, created_at, locked_until)
+        VALUES (@ClientId, @Key, @Hash, @Status, @ContentType, @Body, @Now, @LockedUntil)
         ON CONFLICT (client_id, idem_key) DO UPDATE SET
-            request_hash = excluded.request_hash, status_code = NULL, content_type = NULL,
-            response_body = NULL, created_at = excluded.created_at, locked_until = excluded.locked_until
+            request_hash = excluded.request_hash, status_code = excluded.status_code, content_type = excluded.content_type,
+            response_body = excluded.response_body, created_at = excluded.created_at, locked_until = excluded.locked_until
         WHERE idempotency_keys.created_at < @ExpiredBefore
            OR (idempotency_keys.status_code IS NULL AND idempotency_keys.locked_until < @Now)
         RETURNING client_id
@@ -42,6 +43,12 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
     private const string ExistingSql = """
         SELECT request_hash AS RequestHash, status_code AS StatusCode, content_type AS ContentType, response_body AS ResponseBody
         FROM idempotency_keys WHERE client_id = @ClientId AND idem_key = @Key
+        """;
+
+    /// <summary>A claim written with an answer the unit then did not give: back in flight.</summary>
+    internal const string UnansweredSql = """
+        UPDATE idempotency_keys SET status_code = NULL, content_type = NULL, response_body = NULL
+        WHERE client_id = @ClientId AND idem_key = @Key
         """;
 
     internal const string CompleteSql = """
@@ -143,9 +150,8 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         if (status >= 500) return new Replay(status, contentType, body, replayed: false);
         var kept2 = await writer.WriteAsync(tx =>
         {
-            if (!request.Claim(tx)) return Task.FromResult(false);
-            request.Keep(tx, status, contentType, body);
-            return Task.FromResult(true);
+            // The claim and the answer in one statement.
+            return Task.FromResult(request.Claim(tx, (status, contentType, body)));
         }, WriteIsolation.ReadCommitted);
         return kept2 ? new Replay(status, contentType, body, replayed: false) : await ExistingAnswerAsync(http, request);
     }

@@ -7,8 +7,10 @@ namespace PaymentHub.Infrastructure.Idempotency;
 /// A request's <c>Idempotency-Key</c>, handed to a handler that claims it in its own write (endpoints
 /// marked with <see cref="ClaimsIdempotencyKeyInItsWriteAttribute"/> on their handler). The handler
 /// renders its answer first (<see cref="PrepareAnswerAsync"/>), then in its unit calls
-/// <see cref="TryClaim"/> before anything else and, having written, <see cref="KeepAnswer"/>; after the
-/// unit, <see cref="ThrowIfTaken"/>. So the claim, the handler's rows and the kept answer commit together.
+/// <see cref="TryClaim"/> before anything else (the claim is written with that answer) and, having
+/// written, <see cref="KeepAnswer"/> — or, when the unit ends up answering something else,
+/// <see cref="AnswerOtherwise"/>; after the unit, <see cref="ThrowIfTaken"/>. So the claim, the
+/// handler's rows and the kept answer commit together, in one statement for the key.
 /// </summary>
 public sealed class IdempotentRequest
 {
@@ -54,23 +56,30 @@ public sealed class IdempotentRequest
         _prepared = await IdempotencyFilter.RenderAsync(http, answer);
 
     /// <summary>
-    /// The unit's first statement: claims the key for this request. False when another request holds
-    /// it or has answered it; the unit must then write nothing and return, and the handler call
-    /// <see cref="ThrowIfTaken"/>. A unit may run more than once (its group rolled back): each run starts afresh.
+    /// The unit's first statement: claims the key for this request, writing the prepared answer with
+    /// it. False when another request holds it or has answered it; the unit must then write nothing
+    /// and return, and the handler call <see cref="ThrowIfTaken"/>. A unit may run more than once (its
+    /// group rolled back): each run starts afresh.
     /// </summary>
     public bool TryClaim(DbTx tx)
     {
+        var answer = _prepared ?? throw new InvalidOperationException("PrepareAnswerAsync must come before TryClaim.");
         _kept = null;
-        _taken = !Claim(tx);
+        _taken = !Claim(tx, answer);
         return !_taken;
     }
 
-    /// <summary>Keeps the prepared answer in the unit that claimed the key.</summary>
-    public void KeepAnswer(DbTx tx)
+    /// <summary>The unit gives the prepared answer, which its claim wrote: the filter answers with it.</summary>
+    public void KeepAnswer(DbTx tx) => _kept = _prepared;
+
+    /// <summary>
+    /// The unit answers something else than the prepared answer (a conflict found after the claim):
+    /// the claim is left in flight, and the filter keeps the answer the handler returns instead.
+    /// </summary>
+    public void AnswerOtherwise(DbTx tx)
     {
-        var answer = _prepared ?? throw new InvalidOperationException("PrepareAnswerAsync must come before KeepAnswer.");
-        Keep(tx, answer.Status, answer.ContentType, answer.Body);
-        _kept = answer;
+        _kept = null;
+        tx.Execute(IdempotencyFilter.UnansweredSql, ("ClientId", ClientId), ("Key", Key));
     }
 
     /// <summary>After the unit: hands the request back to the filter when the key was taken, which answers as the key's first request did.</summary>
@@ -79,10 +88,12 @@ public sealed class IdempotentRequest
         if (_taken) throw new KeyTakenException();
     }
 
-    internal bool Claim(DbTx tx)
+    /// <summary>Claims the key, in flight or already with its <paramref name="answer"/>.</summary>
+    internal bool Claim(DbTx tx, (int Status, string? ContentType, byte[] Body)? answer = null)
     {
         var claimed = tx.Scalar<string>(IdempotencyFilter.ClaimSql,
-            ("ClientId", ClientId), ("Key", Key), ("Hash", Hash), ("Now", Now.ToUnixTimeMilliseconds()),
+            ("ClientId", ClientId), ("Key", Key), ("Hash", Hash),
+            ("Status", answer?.Status), ("ContentType", answer?.ContentType), ("Body", answer?.Body), ("Now", Now.ToUnixTimeMilliseconds()),
             ("LockedUntil", (Now + IdempotencyFilter.InFlightLease).ToUnixTimeMilliseconds()),
             ("ExpiredBefore", (Now - IdempotencyFilter.Retention).ToUnixTimeMilliseconds())) is not null;
         if (claimed) ClaimedOnce = true;

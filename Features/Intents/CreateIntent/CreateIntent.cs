@@ -222,7 +222,10 @@ public sealed class CreateIntent : ICarterModule
             var inserted = tx.Scalar<string>(InsertIntentSql, intentParameters);
             // A reference taken meanwhile: the INSERT waited for its creator's commit and did nothing, and this reads it.
             if (inserted is null)
+            {
+                idempotent?.AnswerOtherwise(tx);
                 return tx.Scalar<string>(ExistingSql, ("MerchantId", row.MerchantId), ("Mode", row.Mode), ("ReferenceId", row.ReferenceId));
+            }
             tx.Execute(itemsSql, itemParameters);
             await IntentLog.WriteAsync(tx, row.Id, "intent.created", createdMessage, Actor.Api, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
             if (row.IntegrationType == "iframe" && row.AllowedOrigins is null

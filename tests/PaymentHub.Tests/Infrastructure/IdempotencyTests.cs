@@ -47,6 +47,51 @@ public sealed class IdempotencyTests(PaymentHubFactory app) : IClassFixture<Paym
     }
 
     [Fact]
+    public async Task CreateIntent_ReferenceTakenWithKey_KeepsThe409_NotTheCreateItHadPrepared()
+    {
+        var reference = Reference();
+        var existing = await _api.PostJson(IntentCalls.Intents, new IntentBuilder(reference).Json());
+        var existingId = (string)(await existing.Body())["data"]!["intent_id"]!;
+        var key = NewKey();
+        var body = new IntentBuilder(reference).Json();
+
+        var first = await _api.PostJson(IntentCalls.Intents, body, key);
+        var replay = await _api.PostJson(IntentCalls.Intents, body, key);
+
+        Assert.Equal(HttpStatusCode.Conflict, first.StatusCode);
+        Assert.Equal(existingId, (string)(await first.Body())["data"]!["intent_id"]!);
+        Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await replay.Content.ReadAsStringAsync());
+        Assert.Equal(1, app.Scalar<long>("SELECT COUNT(*) FROM intents WHERE reference_id = @reference", new { reference }));
+    }
+
+    [SqliteFact]
+    public async Task CreateIntent_ReferenceTakenWithKey_NeverLeavesTheCreatesAnswerOnTheKey()
+    {
+        var reference = Reference();
+        await _api.PostJson(IntentCalls.Intents, new IntentBuilder(reference).Json());
+        var key = NewKey();
+        // The claim is written with the create's prepared answer; when the reference turns out taken, the
+        // unit must take that answer back itself: here the 409 kept after the unit is refused, so what the
+        // unit left is what stays (a retry in between would have replayed it).
+        Sql("CREATE TRIGGER refuse_409 BEFORE UPDATE ON idempotency_keys WHEN NEW.status_code = 409 BEGIN SELECT RAISE(ABORT, 'refused'); END");
+        try
+        {
+            await _api.PostJson(IntentCalls.Intents, new IntentBuilder(reference).Json(), key);
+        }
+        finally
+        {
+            Sql("DROP TRIGGER refuse_409");
+        }
+
+        Assert.Equal(0, app.Scalar<long>("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = @key AND status_code IS NOT NULL", new { key }));
+        var retried = await _api.PostJson(IntentCalls.Intents, new IntentBuilder(reference).Json(), key);
+        Assert.Equal(HttpStatusCode.Conflict, retried.StatusCode);
+        Assert.False(retried.Headers.Contains("Idempotent-Replayed"));
+    }
+
+    [Fact]
     public async Task CreateIntent_ValidationErrorWithKey_IsReplayedToo()
     {
         var key = NewKey();
