@@ -75,8 +75,9 @@ internal static class SqliteNative
     {
         var most = Encoding.UTF8.GetMaxByteCount(text.Length);
         byte[]? rented = null;
-        // One byte more than the text, so that an empty string still has an address to point at.
-        Span<byte> buffer = most < 512 ? stackalloc byte[512] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(most + 1));
+        // Never empty (an empty string takes the stack), so the pointer passed is always a valid address:
+        // SQLite binds a null pointer as NULL, not as empty text.
+        Span<byte> buffer = most < 512 ? stackalloc byte[512] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(most));
         try
         {
             var length = Encoding.UTF8.GetBytes(text, buffer);

@@ -45,12 +45,6 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         FROM idempotency_keys WHERE client_id = @ClientId AND idem_key = @Key
         """;
 
-    /// <summary>A claim written with an answer the unit then did not give: back in flight.</summary>
-    internal const string UnansweredSql = """
-        UPDATE idempotency_keys SET status_code = NULL, content_type = NULL, response_body = NULL
-        WHERE client_id = @ClientId AND idem_key = @Key
-        """;
-
     internal const string CompleteSql = """
         UPDATE idempotency_keys SET status_code = @Status, content_type = @ContentType, response_body = @Body
         WHERE client_id = @ClientId AND idem_key = @Key

@@ -79,7 +79,7 @@ public sealed class IdempotentRequest
     public void AnswerOtherwise(DbTx tx)
     {
         _kept = null;
-        tx.Execute(IdempotencyFilter.UnansweredSql, ("ClientId", ClientId), ("Key", Key));
+        Keep(tx, null, null, null);
     }
 
     /// <summary>After the unit: hands the request back to the filter when the key was taken, which answers as the key's first request did.</summary>
@@ -100,7 +100,8 @@ public sealed class IdempotentRequest
         return claimed;
     }
 
-    internal void Keep(DbTx tx, int status, string? contentType, byte[] body) =>
+    /// <summary>Writes the key's answer; all NULLs put a claim back in flight.</summary>
+    internal void Keep(DbTx tx, int? status, string? contentType, byte[]? body) =>
         tx.Execute(IdempotencyFilter.CompleteSql,
             ("Status", status), ("ContentType", contentType), ("Body", body), ("ClientId", ClientId), ("Key", Key));
 
