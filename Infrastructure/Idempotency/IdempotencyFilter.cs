@@ -28,7 +28,12 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
     // A claim whose request never finished (a crash) may be taken over after this long.
     internal static readonly TimeSpan InFlightLease = TimeSpan.FromMinutes(2);
 
-    /// <summary>Claims a key, with the answer when the claiming unit knows it already (else NULLs: in flight).</summary>
+    /// <summary>
+    /// Claims a key, with the answer when the claiming unit knows it already (else NULLs: in flight).
+    /// One row changed means claimed (inserted, or an expired or abandoned claim taken over); none, that
+    /// another request holds or answered it. Counted rather than RETURNING a column, which SQLite runs as
+    /// a trigger filling a temporary table: a cost on the writer's thread for every keyed request.
+    /// </summary>
     internal const string ClaimSql = """
         INSERT INTO idempotency_keys (client_id, idem_key, request_hash, status_code, content_type, response_body, created_at, locked_until)
         VALUES (@ClientId, @Key, @Hash, @Status, @ContentType, @Body, @Now, @LockedUntil)
@@ -37,7 +42,6 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
             response_body = excluded.response_body, created_at = excluded.created_at, locked_until = excluded.locked_until
         WHERE idempotency_keys.created_at < @ExpiredBefore
            OR (idempotency_keys.status_code IS NULL AND idempotency_keys.locked_until < @Now)
-        RETURNING client_id
         """;
 
     private const string ExistingSql = """

@@ -91,11 +91,11 @@ public sealed class IdempotentRequest
     /// <summary>Claims the key, in flight or already with its <paramref name="answer"/>.</summary>
     internal bool Claim(DbTx tx, (int Status, string? ContentType, byte[] Body)? answer = null)
     {
-        var claimed = tx.Scalar<string>(IdempotencyFilter.ClaimSql,
+        var claimed = tx.Execute(IdempotencyFilter.ClaimSql,
             ("ClientId", ClientId), ("Key", Key), ("Hash", Hash),
             ("Status", answer?.Status), ("ContentType", answer?.ContentType), ("Body", answer?.Body), ("Now", Now.ToUnixTimeMilliseconds()),
             ("LockedUntil", (Now + IdempotencyFilter.InFlightLease).ToUnixTimeMilliseconds()),
-            ("ExpiredBefore", (Now - IdempotencyFilter.Retention).ToUnixTimeMilliseconds())) is not null;
+            ("ExpiredBefore", (Now - IdempotencyFilter.Retention).ToUnixTimeMilliseconds())) == 1;
         if (claimed) ClaimedOnce = true;
         return claimed;
     }
