@@ -37,22 +37,35 @@ internal static class Json
         return ctx.Response.WriteAsJsonAsync(body, Options(ctx), contentType: "application/json; charset=utf-8");
     }
 
+    public const string ContentType = "application/json; charset=utf-8";
+
     /// <summary>The success envelope around a body that writes itself, with the API's encoder, straight to the response.</summary>
     public static async Task WriteOwnAsync(HttpContext ctx, IWritesOwnJson data)
     {
         ctx.Response.StatusCode = StatusCodes.Status200OK;
-        ctx.Response.ContentType = "application/json; charset=utf-8";
+        ctx.Response.ContentType = ContentType;
         var body = ctx.Response.BodyWriter;
-        using (var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = Options(ctx).Encoder }))
-        {
-            writer.WriteStartObject();
-            writer.WriteBoolean("success"u8, true);
-            writer.WritePropertyName("data"u8);
-            data.WriteJson(writer);
-            writer.WriteEndObject();
-        }
+        WriteOwn(ctx, body, data);
         await body.FlushAsync(ctx.RequestAborted);
     }
+
+    /// <summary>The bytes <see cref="WriteOwnAsync"/> sends, into <paramref name="output"/>.</summary>
+    public static void WriteOwn(HttpContext ctx, System.Buffers.IBufferWriter<byte> output, IWritesOwnJson data)
+    {
+        using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = Options(ctx).Encoder });
+        writer.WriteStartObject();
+        writer.WriteBoolean("success"u8, true);
+        writer.WritePropertyName("data"u8);
+        data.WriteJson(writer);
+        writer.WriteEndObject();
+    }
+}
+
+/// <summary>An answer that can give its status, content type and body without running against a response.</summary>
+internal interface IRenderableResult
+{
+    /// <summary>The answer as <see cref="IResult.ExecuteAsync"/> would send it, or null when only running it tells.</summary>
+    (int Status, string ContentType, byte[] Body)? Render(HttpContext ctx);
 }
 
 /// <summary>
@@ -66,7 +79,7 @@ public interface IWritesOwnJson
 }
 
 /// <summary>200 with the success envelope.</summary>
-public sealed class ApiOk<T>(T data) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult
+public sealed class ApiOk<T>(T data) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult, IRenderableResult
 {
     public T Data { get; } = data;
     public int? StatusCode => StatusCodes.Status200OK;
@@ -75,6 +88,14 @@ public sealed class ApiOk<T>(T data) : IResult, IEndpointMetadataProvider, IStat
     public Task ExecuteAsync(HttpContext ctx) => Data is IWritesOwnJson own
         ? Json.WriteOwnAsync(ctx, own)
         : Json.WriteAsync(ctx, StatusCodes.Status200OK, new Envelope<T>(true, Data));
+
+    (int Status, string ContentType, byte[] Body)? IRenderableResult.Render(HttpContext ctx)
+    {
+        if (Data is not IWritesOwnJson own) return null;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        Json.WriteOwn(ctx, buffer, own);
+        return (StatusCodes.Status200OK, Json.ContentType, buffer.WrittenSpan.ToArray());
+    }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(Envelope<T>), ["application/json"]));

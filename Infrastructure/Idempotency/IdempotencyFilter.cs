@@ -160,7 +160,7 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         if (!HttpMethods.IsPost(http.Request.Method) || !http.Request.Headers.TryGetValue(Header, out var values))
             return null;
         var key = values.ToString();
-        if (key.Length is 0 or > 255 || !key.All(c => c is >= ' ' and <= '~'))
+        if (key.Length is 0 or > 255 || key.AsSpan().ContainsAnyExceptInRange(' ', '~'))
             return new IdempotentRequest(ApiError.BadRequest(ErrorCodes.InvalidIdempotencyKey,
                 $"The {Header} header must be 1 to 255 printable ASCII characters; a UUID is a good choice."));
         var caller = (Caller)http.Items[Caller.ItemKey]!;
@@ -205,16 +205,37 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         catch (Exception ex) { logger.LogError(ex, "Could not release idempotency key after a failed request"); }
     }
 
+    /// <summary>SHA-256 of "METHOD /path\n" and the body, as 64 hex digits.</summary>
     private static async Task<string> HashAsync(HttpContext http)
     {
         var body = await JsonBody.ReadRawAsync(http);
-        var head = Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n");
-        return Convert.ToHexString(SHA256.HashData([.. head, .. body]));
+        return Hash($"{http.Request.Method} {http.Request.Path}\n", body);
+    }
+
+    internal static string Hash(string head, ReadOnlySpan<byte> body)
+    {
+        var headLength = Encoding.UTF8.GetByteCount(head);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(headLength + body.Length);
+        try
+        {
+            Encoding.UTF8.GetBytes(head, buffer);
+            body.CopyTo(buffer.AsSpan(headLength));
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.AsSpan(0, headLength + body.Length), digest);
+            return Convert.ToHexString(digest);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Runs the result into memory so its status and bytes can be kept.</summary>
     internal static async Task<(int Status, string? ContentType, byte[] Body)> RenderAsync(HttpContext http, IResult result)
     {
+        // An answer that writes its own JSON is rendered into a buffer directly: swapping the
+        // response's body for a stream costs a stream, a pipe writer over it and two feature swaps.
+        if (result is IRenderableResult renderable && renderable.Render(http) is { } rendered) return rendered;
         var original = http.Response.Body;
         using var buffer = new MemoryStream();
         http.Response.Body = buffer;

@@ -46,6 +46,20 @@ public sealed class IdempotencyTests(PaymentHubFactory app) : IClassFixture<Paym
             new { id = (string)(await first.Body())["data"]!["intent_id"]! }));
     }
 
+    /// <summary>The kept hash is SHA-256 of "POST /path\n" and the body as sent: keys kept by an earlier version still match.</summary>
+    [Fact]
+    public async Task CreateIntent_WithKey_KeepsTheHashOfMethodPathAndBody()
+    {
+        var key = NewKey();
+        var body = new IntentBuilder(Reference()).Json() + " \n"; // trailing whitespace is part of what was sent
+
+        Assert.Equal(HttpStatusCode.OK, (await _api.PostJson(IntentCalls.Intents, body, key)).StatusCode);
+
+        var expected = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"POST {IntentCalls.Intents}\n{body}")));
+        Assert.Equal(expected, app.Scalar<string>("SELECT request_hash FROM idempotency_keys WHERE idem_key = @key", new { key }));
+    }
+
     [Fact]
     public async Task CreateIntent_ReferenceTakenWithKey_KeepsThe409_NotTheCreateItHadPrepared()
     {

@@ -72,4 +72,27 @@ public sealed class IntentViewJsonTests(PaymentHubFactory app) : IClassFixture<P
         Assert.Equal(200, http.Response.StatusCode);
         Assert.Equal("application/json; charset=utf-8", http.Response.ContentType);
     }
+
+    /// <summary>What an Idempotency-Key keeps (and replays) is rendered into a buffer, not sent: the same status, type and bytes.</summary>
+    [Theory]
+    [MemberData(nameof(Views))]
+    public async Task Rendered_IsWhatExecutingTheAnswerSends(string which)
+    {
+        var answer = new ApiOk<IntentView>(which == "full" ? Full() : Bare());
+        var http = new DefaultHttpContext { RequestServices = app.Services };
+        using var body = new MemoryStream();
+        http.Response.Body = body;
+        await answer.ExecuteAsync(http);
+
+        var rendered = ((IRenderableResult)answer).Render(new DefaultHttpContext { RequestServices = app.Services });
+
+        Assert.NotNull(rendered);
+        Assert.Equal(http.Response.StatusCode, rendered.Value.Status);
+        Assert.Equal(http.Response.ContentType, rendered.Value.ContentType);
+        Assert.Equal(body.ToArray(), rendered.Value.Body);
+    }
+
+    [Fact]
+    public void Rendered_OfAnAnswerTheSerializerWrites_IsLeftToExecuting() =>
+        Assert.Null(((IRenderableResult)new ApiOk<string>("x")).Render(new DefaultHttpContext { RequestServices = app.Services }));
 }
