@@ -94,17 +94,44 @@ public static class JsonBody
         if (ctx.Items.TryGetValue(RawBodyKey, out var cached) && cached is byte[] done) return done;
 
         if (ctx.Request.ContentLength > MaxBytes) throw TooLarge();
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await ctx.Request.Body.ReadAsync(chunk, ctx.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxBytes) throw TooLarge();
-            buffer.Write(chunk, 0, read);
-        }
-        var bytes = buffer.ToArray();
+        var bytes = ctx.Request.ContentLength is { } length ? await ReadExactlyAsync(ctx, (int)length) : await ReadToEndAsync(ctx);
         ctx.Items[RawBodyKey] = bytes;
         return bytes;
+    }
+
+    /// <summary>
+    /// A body of announced length, read into an array of that size: the usual case, one allocation.
+    /// The server ends the body at the announced length, and a body cut short fails the read.
+    /// </summary>
+    private static async ValueTask<byte[]> ReadExactlyAsync(HttpContext ctx, int length)
+    {
+        var bytes = length == 0 ? [] : new byte[length];
+        var filled = 0;
+        int read;
+        while (filled < length && (read = await ctx.Request.Body.ReadAsync(bytes.AsMemory(filled), ctx.RequestAborted)) > 0)
+            filled += read;
+        return filled == length ? bytes : bytes[..filled];
+    }
+
+    /// <summary>A body of unknown length (chunked), read to its end or to the limit.</summary>
+    private static async ValueTask<byte[]> ReadToEndAsync(HttpContext ctx)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(8192);
+        try
+        {
+            int read;
+            while ((read = await ctx.Request.Body.ReadAsync(chunk, ctx.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > MaxBytes) throw TooLarge();
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+        }
+        return buffer.ToArray();
     }
 
     private static ApiException TooLarge() =>

@@ -181,17 +181,30 @@ public sealed partial class CreateIntent : ICarterModule
     /// <summary>All items in one statement: one prepared statement per item count instead of one run per item.</summary>
     private static (string Sql, (string, object?)[] Parameters) InsertItems(IReadOnlyList<IntentItemRow> items)
     {
-        var sql = new System.Text.StringBuilder("INSERT INTO intent_items (intent_id, position, name, quantity, price) VALUES ");
-        var parameters = new List<(string, object?)> { ("IntentId", items[0].IntentId) };
+        var parameters = new (string, object?)[1 + 3 * items.Count];
+        parameters[0] = ("IntentId", items[0].IntentId);
         for (var i = 0; i < items.Count; i++)
         {
-            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@IntentId, {i}, @N{i}, @Q{i}, @P{i})");
-            parameters.Add(($"N{i}", items[i].Name));
-            parameters.Add(($"Q{i}", items[i].Quantity));
-            parameters.Add(($"P{i}", items[i].Price));
+            var (name, quantity, price) = ItemParameterNames(i);
+            parameters[1 + 3 * i] = (name, items[i].Name);
+            parameters[2 + 3 * i] = (quantity, items[i].Quantity);
+            parameters[3 + 3 * i] = (price, items[i].Price);
         }
-        return (sql.ToString(), parameters.ToArray());
+        return (items.Count <= CommonItemCounts ? CommonItemsSql[items.Count - 1] : ItemsSql(items.Count), parameters);
     }
+
+    // The statement and parameter names for the usual item counts are made once, not at every create.
+    private const int CommonItemCounts = 10;
+    private static readonly string[] CommonItemsSql = [.. Enumerable.Range(1, CommonItemCounts).Select(ItemsSql)];
+    private static readonly (string, string, string)[] CommonItemNames =
+        [.. Enumerable.Range(0, CommonItemCounts).Select(i => ($"N{i}", $"Q{i}", $"P{i}"))];
+
+    private static (string Name, string Quantity, string Price) ItemParameterNames(int i) =>
+        i < CommonItemCounts ? CommonItemNames[i] : ($"N{i}", $"Q{i}", $"P{i}");
+
+    private static string ItemsSql(int count) =>
+        "INSERT INTO intent_items (intent_id, position, name, quantity, price) VALUES " +
+        string.Join(", ", Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"(@IntentId, {i}, @N{i}, @Q{i}, @P{i})")));
 
     private static (string, object?)[] Parameters(IntentRow r) =>
     [

@@ -116,6 +116,26 @@ public sealed class JsonBodyTests(PaymentHubFactory app) : IClassFixture<Payment
         await Envelopes.AssertError(response, HttpStatusCode.BadRequest, "The request body is larger than the limit of 64 KiB.", "payload_too_large");
     }
 
+    /// <summary>A body without Content-Length (chunked) is read to its end, smaller and larger than one read.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(40)]
+    public async Task CreateIntent_WithChunkedBody_IsRead(int metadataKeys)
+    {
+        var metadata = new System.Text.Json.Nodes.JsonObject();
+        for (var i = 0; i < metadataKeys; i++) metadata[$"k{i}"] = new string('x', 449) + "é";
+        var bytes = Encoding.UTF8.GetBytes(new IntentBuilder().With("metadata", metadata).Json());
+        var content = new StreamContent(new MemoryStream(bytes));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, IntentCalls.Intents) { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await _api.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(metadata.ToJsonString(), (await response.Body())["data"]!["metadata"]!.ToJsonString());
+    }
+
     [Theory]
     [InlineData("amount", "true", "The amount must be a number.")]
     [InlineData("amount", "[80]", "The amount must be a number.")]
