@@ -20,8 +20,15 @@ public static class Messages
 public static class Checks
 {
     public static bool IsEmail(string? s) =>
-        s is not null && !s.Any(char.IsWhiteSpace) && MailAddress.TryCreate(s, out var address)
+        s is not null && !HasWhiteSpace(s) && MailAddress.TryCreate(s, out var address)
         && address.Address == s && address.Host.Contains('.') && !address.Host.StartsWith('.') && !address.Host.EndsWith('.');
+
+    private static bool HasWhiteSpace(string s)
+    {
+        foreach (var c in s)
+            if (char.IsWhiteSpace(c)) return true;
+        return false;
+    }
 
     public static bool IsHttpUrl(string? s) =>
         s is not null && Uri.TryCreate(s, UriKind.Absolute, out var uri)
