@@ -8,7 +8,8 @@ public sealed record Caller(string ClientId, string MerchantId, string Mode) : I
     /// <summary>Who an intent's log names for what this caller does: "api" for API clients, "admin" for the admin panel acting through the same handlers.</summary>
     public string Actor { get; init; } = "api";
 
-    internal const string ItemKey = "PaymentHub.Caller";
+    /// <summary>The caller's key in the request's items: an object, not a string, so a lookup hashes a reference, not text.</summary>
+    internal static readonly object ItemKey = new();
 
     public static ValueTask<Caller?> BindAsync(HttpContext ctx, ParameterInfo parameter) =>
         ValueTask.FromResult<Caller?>(ctx.Items[ItemKey] as Caller

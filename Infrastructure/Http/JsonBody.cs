@@ -17,8 +17,9 @@ namespace PaymentHub.Infrastructure.Http;
 public static class JsonBody
 {
     public const int MaxBytes = 64 * 1024;
-    private const string RawBodyKey = "PaymentHub.RawBody";
-    internal const string TypeErrorsKey = "PaymentHub.TypeErrors";
+    // Keys in the request's items: objects, not strings, so a lookup hashes a reference, not text.
+    private static readonly object RawBodyKey = new();
+    internal static readonly object TypeErrorsKey = new();
 
     /// <summary>A body that may be left out entirely (no content, no content type): then <paramref name="whenAbsent"/>.</summary>
     public static async ValueTask<T> ReadOptionalAsync<T>(HttpContext ctx, T whenAbsent) where T : class

@@ -14,7 +14,7 @@ namespace PaymentHub.Infrastructure.Idempotency;
 /// </summary>
 public sealed class IdempotentRequest
 {
-    internal const string ItemKey = "PaymentHub.IdempotentRequest";
+    internal static readonly object ItemKey = new(); // an object: a lookup hashes a reference, not text
 
     internal IdempotentRequest(string clientId, string key, string hash, DateTimeOffset now)
     {
