@@ -34,7 +34,7 @@ public sealed partial class ValidationFilter<T>(IValidator<T> validator) : IEndp
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
     {
-        var request = ctx.Arguments.OfType<T>().Single();
+        var request = Request(ctx.Arguments);
         ValidationResult result;
         if (_asynchronous)
             result = await validator.ValidateAsync(request, ctx.HttpContext.RequestAborted);
@@ -52,6 +52,16 @@ public sealed partial class ValidationFilter<T>(IValidator<T> validator) : IEndp
         }
         var typeErrors = ctx.HttpContext.Items.TryGetValue(JsonBody.TypeErrorsKey, out var found) ? (Dictionary<string, string[]>)found! : null;
         return result.IsValid && typeErrors is null ? await next(ctx) : ToResult(result, typeErrors);
+    }
+
+    /// <summary>The endpoint's one <typeparamref name="T"/> argument (a loop: this runs on every validated request).</summary>
+    private static T Request(IList<object?> arguments)
+    {
+        T? found = null;
+        foreach (var argument in arguments)
+            if (argument is T request)
+                found = found is null ? request : throw new InvalidOperationException($"The endpoint takes more than one {typeof(T).Name}.");
+        return found ?? throw new InvalidOperationException($"The endpoint takes no {typeof(T).Name}.");
     }
 
     internal static ApiValidationError ToResult(ValidationResult result, IReadOnlyDictionary<string, string[]>? typeErrors = null)
