@@ -23,13 +23,17 @@ public sealed class Db : IDisposable
     // 4,000 pages (16 MB) instead of SQLite's 1,000: the copy runs on the writer's thread, and a longer
     // log writes the pages every commit touches (the ends of the indexes) once for many commits.
     // Creates: ~6,200 → ~8,200/s in one measurement.
-    // temp_store=MEMORY keeps statement journals in memory. A statement that may fail halfway (a
+    // temp_store is SQLite's default here: a pooled connection the writer used comes back as it should be.
+    private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=DEFAULT;";
+
+    // The writer's connection keeps statement journals in memory. A statement that may fail halfway (a
     // multi-row INSERT, one with ON CONFLICT or foreign keys) inside a transaction journals the pages
     // it changes that earlier statements of the transaction had changed already; in a group of units,
     // that is most of them, and past 64 KiB SQLite spilled that journal into a temporary file: under
-    // creates, more page writes than the write-ahead log itself. Nothing of it needs to be on disk:
-    // it only serves to undo one statement, and is dropped at its end.
-    private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;";
+    // creates, more page writes than the write-ahead log itself. Nothing of it needs to be on disk: it
+    // only serves to undo one statement, and is dropped at its end. Only the writer: its units are
+    // small, while a migration or a tool may build temporary tables too large for memory.
+    private const string WriterPragmas = "PRAGMA temp_store=MEMORY;";
 
     // Typed as ADO.NET's data source, not Npgsql's: an await on an Npgsql type would give these methods' state
     // machines a field of that type, and loading them (every request, and the start's scan of our types) would load
@@ -150,7 +154,7 @@ public sealed class Db : IDisposable
         return connection;
     }
 
-    /// <summary>A connection with every pragma, for the writer, migrations and tools.</summary>
+    /// <summary>A connection with every pragma, for migrations and tools.</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         if (_postgres is not null) return await _postgres.OpenConnectionAsync(ct);
@@ -158,6 +162,17 @@ public sealed class Db : IDisposable
         await connection.OpenAsync(ct);
         using var pragma = connection.CreateCommand();
         pragma.CommandText = ConnectionPragmas;
+        await pragma.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+
+    /// <summary>The single writer's connection: <see cref="OpenAsync"/>'s, with statement journals in memory.</summary>
+    public async Task<DbConnection> OpenWriterAsync(CancellationToken ct = default)
+    {
+        var connection = await OpenAsync(ct);
+        if (_postgres is not null) return connection;
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = WriterPragmas;
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
     }

@@ -447,7 +447,7 @@ public sealed class DbWriter : IAsyncDisposable
             {
                 if (connection is null)
                 {
-                    connection = _db.OpenAsync().GetAwaiter().GetResult();
+                    connection = _db.OpenWriterAsync().GetAwaiter().GetResult();
                     prepared = new PreparedStatements(connection);
                 }
                 if (!TryGroup(connection, prepared!, group))
