@@ -14,7 +14,7 @@ public static class ServerOptions
         // Kestrel:Certificates:Default), as the full builder reads them.
         builder.WebHost.UseKestrelHttpsConfiguration();
         // HTTP/3 needs the QUIC transport; only an endpoint that asks for it pays for loading it.
-        if (AsksForHttp3(builder.Configuration)) builder.WebHost.UseQuic();
+        if (AsksForHttp3(builder.Configuration)) UseQuic(builder.WebHost);
 
         // The slim builder's console log always uses the simple formatter; a configured one (json, systemd) wins, as before.
         if (builder.Configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
@@ -23,6 +23,10 @@ public static class ServerOptions
         builder.Logging.AddEventSourceLogger();
         return builder;
     }
+
+    // A method of its own: compiling the caller would otherwise load the QUIC transport's assembly on every start.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void UseQuic(IWebHostBuilder host) => host.UseQuic();
 
     /// <summary>Whether an endpoint, or every endpoint by default, is configured with HTTP/3 among its protocols.</summary>
     public static bool AsksForHttp3(IConfiguration configuration)
