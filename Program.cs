@@ -125,6 +125,7 @@ static WebApplication Compose(string[] args)
     builder.Services.AddGatewaysModule();
     builder.Services.AddWebhooksModule();
     builder.Services.AddAdminModule();
+    builder.Services.ReadKeyRingAtFirstUse();
 
     var app = builder.Build();
 
