@@ -6,12 +6,15 @@ namespace PaymentHub.Tests.Infrastructure;
 /// (Linux) lists them; each one loaded costs an idle server its relocated data, the metadata read
 /// and the types laid out (bench/README.md, "Idle memory, a third pass").
 /// </summary>
-public sealed class IdleServerTests : IAsyncDisposable
+public sealed class IdleServerTests : IAsyncLifetime
 {
     private readonly string _data = PaymentHubFactory.NewDataPath();
     private readonly ServerProcesses _servers = new();
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit disposes a test class through IAsyncLifetime; the server process must not outlive the test.
+    public async Task DisposeAsync()
     {
         await _servers.DisposeAsync();
         PaymentHubFactory.DeleteData(_data);
