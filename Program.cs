@@ -71,7 +71,15 @@ static WebApplication Compose(string[] args)
     // write to the database's log woke the watcher's thread, about 5 % of the CPU under creates.
     // Settings are read once at start anyway; only a log level changed in the file no longer applies
     // without a restart.
-    var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
+    //
+    // The slim builder: the same configuration sources, environment, host filtering and forwarded-header
+    // switches as CreateBuilder, without what a server here never uses — IIS integration, the debug
+    // logger, and Kestrel's QUIC transport, whose set-up probes for libmsquic at every start (a few
+    // dozen failed opens) and loads System.Net.Quic. What PaymentHub's operators can configure is added
+    // back in ServerOptions: Kestrel's HTTPS endpoints and certificates, HTTP/3 when an endpoint asks
+    // for it, the console log's formatter and the EventSource logger that dotnet-trace reads.
+    var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
+    builder.AddServerOptions();
     // Defaults below every other source, so the executable needs no appsettings.json beside it.
     builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
     {
@@ -117,6 +125,7 @@ static WebApplication Compose(string[] args)
     builder.Services.AddGatewaysModule();
     builder.Services.AddWebhooksModule();
     builder.Services.AddAdminModule();
+    builder.Services.ReadKeyRingAtFirstUse();
 
     var app = builder.Build();
 

@@ -14,7 +14,37 @@ namespace PaymentHub.Infrastructure.Cli;
 /// </summary>
 public static class PaymentHubCli
 {
-    public static Task<int> RunAsync(string[] args, Func<string[], Task<int>> serve, Func<string[], WebApplication> compose)
+    /// <summary>
+    /// Serves, or runs the command the arguments name. A server is started with no command and only
+    /// the host's own options (<c>--urls</c>, <c>--Key=value</c>), which the parser would hand over
+    /// untouched: it starts without the parser, whose commands, options and assembly a running server
+    /// would otherwise keep in memory for nothing.
+    /// </summary>
+    public static Task<int> RunAsync(string[] args, Func<string[], Task<int>> serve, Func<string[], WebApplication> compose) =>
+        NeedsTheParser(args) ? ParseAndRunAsync(args, serve, compose) : serve(args);
+
+    /// <summary>
+    /// Whether any argument means something to the parser: a command's name, a help or version option,
+    /// a response file (<c>@file</c>), a directive (<c>[name]</c>) or the end of options (<c>--</c>, which it
+    /// drops). <c>CliTests</c> holds this list to the parser's own.
+    /// </summary>
+    internal static bool NeedsTheParser(IEnumerable<string> args) => args.Any(a =>
+        a is "serve" or "migrate" or "backup" or "restore" or "migrate-to-postgres" or "clients" or "admin"
+            or "--help" or "-h" or "/h" or "-?" or "/?" or "--version" or "--"
+        || a.StartsWith('@') || a.StartsWith('['));
+
+    // Its own method, so that serving never touches System.CommandLine's types.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Task<int> ParseAndRunAsync(string[] args, Func<string[], Task<int>> serve, Func<string[], WebApplication> compose) =>
+        Root(serve, compose).Parse(args).InvokeAsync(new InvocationConfiguration
+        {
+            // Failures are reported by the actions themselves; the server handles its own shutdown signals.
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
+        });
+
+    /// <summary>The commands (internal for the tests, which compare <see cref="NeedsTheParser"/> with them).</summary>
+    internal static RootCommand Root(Func<string[], Task<int>> serve, Func<string[], WebApplication> compose)
     {
         var root = new RootCommand("PaymentHub: a payment API, hosted checkout, admin panel and job runner in one process. " +
             "With no command it serves.") { TreatUnmatchedTokensAsErrors = false };
@@ -60,12 +90,7 @@ public static class PaymentHubCli
             [user, password], (app, result, ct) => ResetPasswordAsync(app, result.GetRequiredValue(user), result.GetValue(password), ct)));
         root.Add(admin);
 
-        return root.Parse(args).InvokeAsync(new InvocationConfiguration
-        {
-            // Failures are reported by the actions themselves; the server handles its own shutdown signals.
-            EnableDefaultExceptionHandler = false,
-            ProcessTerminationTimeout = null,
-        });
+        return root;
 
         Command Command(string commandName, string fullName, string description, Symbol[] symbols,
             Func<WebApplication, ParseResult, CancellationToken, Task<int>> action)

@@ -29,22 +29,45 @@ public static class ApiDocs
             new ProducesResponseTypeMetadata(StatusCodes.Status500InternalServerError, typeof(ErrorEnvelope), ["application/json"]));
 
     /// <summary>
-    /// The document, and Scalar's reference page at /docs from the script embedded in the
-    /// Scalar.AspNetCore package: no CDN, no web fonts, no telemetry and none of Scalar's hosted AI
-    /// features, so the page works offline; both API-key headers are preselected for "Try it".
+    /// The routes of the document and of Scalar's page and scripts, as <see cref="MapReference"/> maps them
+    /// (<c>ApiDocsTests</c> holds the two lists equal).
+    /// </summary>
+    internal static readonly string[] ReferencePatterns =
+        [DocumentRoute, "/docs/{documentName?}", "/docs/scalar.js", "/docs/scalar.aspnetcore.js", "/docs/favicon.svg"];
+
+    private const string DocumentRoute = "/openapi/{documentName}.json";
+
+    /// <summary>
+    /// The document and Scalar's reference page at /docs. Their endpoints are made at the first request
+    /// for one of them (<see cref="DeferredEndpoints"/>), not at start: a server that nobody reads the
+    /// reference of never loads Scalar or builds the document's endpoint. The routes are in the route
+    /// table from the start, with the same patterns, so routing, the security headers and the route
+    /// table's contract see no difference.
     /// </summary>
     public static IEndpointRouteBuilder MapApiDocs(this IEndpointRouteBuilder app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json");
+        var reference = new DeferredEndpoints(app.ServiceProvider, MapReference);
+        foreach (var pattern in ReferencePatterns)
+            app.MapGet(pattern, reference.InvokeAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>
+    /// The document, and Scalar's reference page from the script embedded in the Scalar.AspNetCore
+    /// package: no CDN, no web fonts, no telemetry and none of Scalar's hosted AI features, so the page
+    /// works offline; both API-key headers are preselected for "Try it".
+    /// </summary>
+    internal static void MapReference(IEndpointRouteBuilder app)
+    {
+        app.MapOpenApi(DocumentRoute);
         app.MapScalarApiReference("/docs", options => options
             .WithTitle("PaymentHub API reference")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .WithOpenApiRoutePattern(DocumentRoute)
             .AddPreferredSecuritySchemes([PaymentHubDocumentTransformer.ClientIdScheme, PaymentHubDocumentTransformer.ClientSecretScheme])
             .DisableDefaultFonts()
             .DisableTelemetry()
             .DisableAgent()
             .DisableMcp());
-        return app;
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.KeyManagement.Internal;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 
 namespace PaymentHub.Infrastructure.Security;
@@ -80,6 +81,47 @@ public static class KeysAtRest
             protection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
         return services;
+    }
+
+    /// <summary>
+    /// Data Protection reads its key ring at every start (a hosted service of its own) so that the first
+    /// request that protects something does not wait for it. Most processes have no such request for a
+    /// long time: only the checkout's and the panel's forms and cookies and the stored gateway keys and
+    /// webhook secrets use it, so an existing key ring is read at that first use (tens of milliseconds,
+    /// once), and an idle server keeps the XML reader and the key ring's types out of memory. A folder
+    /// with no key yet still gets its key at start: operators copy the keys folder of a first start to
+    /// further instances (README, "More than one machine"). Call after every module is registered: they
+    /// add Data Protection's hosted service again.
+    /// </summary>
+    public static IServiceCollection ReadKeyRingAtFirstUse(this IServiceCollection services)
+    {
+        var dataProtection = typeof(KeyManagementOptions).Assembly;
+        foreach (var preload in services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Assembly == dataProtection).ToList())
+            services.Remove(preload);
+        services.AddHostedService<FirstKey>();
+        return services;
+    }
+
+    /// <summary>Creates the key ring's first key at the start on a folder that has none.</summary>
+    internal sealed class FirstKey(Settings settings, IKeyRingProvider keyRing, ILogger<FirstKey> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var folder = settings.KeysPath;
+            if (Directory.Exists(folder) && Directory.EnumerateFiles(folder, "key-*.xml").Any()) return Task.CompletedTask;
+            try
+            {
+                keyRing.GetCurrentKeyRing();
+            }
+            catch (Exception ex)
+            {
+                // As Data Protection's own start: not fatal here, the first use reports it again.
+                logger.LogError(ex, "The Data Protection key ring in {Folder} could not be created", folder);
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>The file key ring, keeping its folder 0700 and its files 0600.</summary>

@@ -226,6 +226,15 @@ public sealed partial class ApiDocsTests(PaymentHubFactory app) : IClassFixture<
         Assert.True((await bundle.Content.ReadAsByteArrayAsync()).Length > 1_000_000, "the embedded Scalar bundle is served");
     }
 
+    [Fact]
+    public void TheRouteTablesReferenceRoutes_AreTheOnesScalarAndTheDocumentMap()
+    {
+        // The route table carries these patterns from the start; the endpoints behind them are made at first use.
+        var mapped = PaymentHub.Infrastructure.Http.DeferredEndpoints.Patterns(app.Services, PaymentHub.Infrastructure.OpenApi.ApiDocs.MapReference);
+
+        Assert.Equal(PaymentHub.Infrastructure.OpenApi.ApiDocs.ReferencePatterns.Order(StringComparer.Ordinal), mapped.Order(StringComparer.Ordinal));
+    }
+
     [GeneratedRegex(@"\{([^}:?]+)")]
     private static partial Regex RouteParameter();
 }

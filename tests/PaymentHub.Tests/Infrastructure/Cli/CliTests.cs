@@ -60,6 +60,33 @@ public sealed class CliTests : IDisposable
         return c.ExecuteScalar<long>("SELECT COUNT(*) FROM intents");
     }
 
+    [Fact]
+    public void EveryWordThatMeansSomethingToTheParser_SendsTheArgumentsThroughIt()
+    {
+        var root = PaymentHub.Infrastructure.Cli.PaymentHubCli.Root(_ => Task.FromResult(0), _ => throw new InvalidOperationException());
+        var words = root.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name))
+            .Concat(root.Options.SelectMany(o => o.Aliases.Prepend(o.Name)))
+            .Concat(["@server.rsp", "[diagram]", "--"]).ToList();
+
+        Assert.Contains("--help", words);
+        Assert.All(words, w => Assert.True(PaymentHub.Infrastructure.Cli.PaymentHubCli.NeedsTheParser(["--urls", "http://127.0.0.1:5000", w]), w));
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("--urls", "http://127.0.0.1:5000")]
+    [InlineData("--urls=http://127.0.0.1:5000", "--PaymentHub:Jobs:Workers=4", "--environment", "Production")]
+    [InlineData("--Logging:LogLevel:Default", "Warning", "-x", "/srv/data")]
+    public void AServersArguments_GoToTheServer_AsTheParserWouldHandThemOver(params string[] args)
+    {
+        var root = PaymentHub.Infrastructure.Cli.PaymentHubCli.Root(_ => Task.FromResult(0), _ => throw new InvalidOperationException());
+
+        Assert.False(PaymentHub.Infrastructure.Cli.PaymentHubCli.NeedsTheParser(args));
+        var parsed = root.Parse(args);
+        Assert.Same(root, parsed.CommandResult.Command);
+        Assert.Equal(args, parsed.UnmatchedTokens);
+    }
+
     [Theory]
     [InlineData("--help")]
     [InlineData("serve", "--help")]

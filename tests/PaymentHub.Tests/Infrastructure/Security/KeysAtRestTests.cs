@@ -66,6 +66,44 @@ public sealed class KeysAtRestTests
         }
     }
 
+    [Fact]
+    public async Task TheFirstStart_CreatesTheKey_SoTheKeysFolderCanBeCopiedToOtherInstances()
+    {
+        await using var app = new PaymentHubFactory();
+
+        (await app.CreateClient().GetAsync("/health")).EnsureSuccessStatusCode();
+
+        Assert.Single(Directory.GetFiles(Path.Combine(app.DataPath, "keys"), "key-*.xml"));
+        Assert.Contains(app.Logs.Lines, l => l.Contains("No XML encryptor configured"));
+    }
+
+    [Fact]
+    public async Task ARestart_ReadsTheKeyRingAtItsFirstUse_NotAtStart()
+    {
+        var data = PaymentHubFactory.NewDataPath();
+        try
+        {
+            await using (var first = new PaymentHubOnData(data))
+                (await first.CreateClient().GetAsync("/health")).EnsureSuccessStatusCode();
+            // A key file nobody can read: a start that read the key ring would log its error.
+            var key = Directory.GetFiles(Path.Combine(data, "keys"), "key-*.xml").Single();
+            await File.WriteAllTextAsync(key, "not a key");
+
+            await using var restarted = new PaymentHubOnData(data);
+            (await restarted.CreateClient().GetAsync("/health")).EnsureSuccessStatusCode();
+
+            Assert.DoesNotContain(restarted.Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
+            Assert.DoesNotContain(restarted.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>(),
+                s => s.GetType().Assembly == typeof(Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions).Assembly);
+            // The first use reads it, and finds what is wrong with it.
+            await Assert.ThrowsAnyAsync<Exception>(() => SaveNmiKeyAsync(restarted));
+        }
+        finally
+        {
+            PaymentHubFactory.DeleteData(data);
+        }
+    }
+
     [PostgresFact]
     public async Task TwoInstances_WithDataFoldersOfTheirOwn_ButOneDatabaseAndKeysFolder_DecryptEachOthersSecrets()
     {

@@ -1,0 +1,66 @@
+namespace PaymentHub.Tests.Infrastructure;
+
+/// <summary>
+/// What a server that has only answered /health keeps in memory: none of the parts it serves on
+/// request only. Every assembly the runtime loads is a file it maps, so the process's memory map
+/// (Linux) lists them; each one loaded costs an idle server its relocated data, the metadata read
+/// and the types laid out (bench/README.md, "Idle memory, a third pass").
+/// </summary>
+public sealed class IdleServerTests : IAsyncLifetime
+{
+    private readonly string _data = PaymentHubFactory.NewDataPath();
+    private readonly ServerProcesses _servers = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit disposes a test class through IAsyncLifetime; the server process must not outlive the test.
+    public async Task DisposeAsync()
+    {
+        await _servers.DisposeAsync();
+        PaymentHubFactory.DeleteData(_data);
+    }
+
+    /// <summary>The assemblies mapped by the process, by file name.</summary>
+    private static HashSet<string> Loaded(System.Diagnostics.Process process) =>
+        File.ReadLines($"/proc/{process.Id}/maps")
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 6 && fields[5].EndsWith(".dll", StringComparison.Ordinal))
+            .Select(fields => Path.GetFileName(fields[5]))
+            .ToHashSet(StringComparer.Ordinal);
+
+    [LinuxSqliteFact]
+    public async Task AfterStartAndAHealthCheck_WhatOnlyARequestNeeds_IsNotLoaded()
+    {
+        var (process, origin) = await _servers.StartAsync(new Dictionary<string, string>
+        {
+            ["PAYMENTHUB_DATA"] = _data,
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
+        using var http = new HttpClient();
+        (await http.GetAsync(origin + "/health")).EnsureSuccessStatusCode();
+
+        var loaded = Loaded(process);
+        Assert.Contains("Microsoft.AspNetCore.Server.Kestrel.Core.dll", loaded);
+        // The command-line parser (no command was given), the QUIC transport (no endpoint asks for
+        // HTTP/3), IIS integration, and the API reference (nobody asked for it).
+        Assert.DoesNotContain("System.CommandLine.dll", loaded);
+        Assert.DoesNotContain("System.Net.Quic.dll", loaded);
+        Assert.DoesNotContain("Microsoft.AspNetCore.Server.Kestrel.Transport.Quic.dll", loaded);
+        Assert.DoesNotContain("Microsoft.AspNetCore.Server.IIS.dll", loaded);
+        Assert.DoesNotContain("Scalar.AspNetCore.dll", loaded);
+
+        // The reference is there when asked for.
+        (await http.GetAsync(origin + "/docs/")).EnsureSuccessStatusCode();
+        Assert.Contains("Scalar.AspNetCore.dll", Loaded(process));
+    }
+}
+
+/// <summary>A test that reads a Linux process's memory map, on a SQLite server: skipped elsewhere.</summary>
+public sealed class LinuxSqliteFactAttribute : FactAttribute
+{
+    public LinuxSqliteFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux()) Skip = "reads /proc/<pid>/maps: Linux only";
+        else if (TestDatabases.Postgres) Skip = "a SQLite server only; this run is on PostgreSQL";
+    }
+}
