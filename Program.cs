@@ -86,6 +86,7 @@ static WebApplication Compose(string[] args)
         InitialData = Settings.ConfigurationDefaults,
     });
     var settings = Settings.From(builder.Configuration);
+    if (settings.Database is { } connectionString) Db.CheckPostgres(connectionString);
 
     builder.Services.AddSingleton(settings);
     builder.Services.AddSingleton(TimeProvider.System);

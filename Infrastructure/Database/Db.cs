@@ -107,7 +107,17 @@ public sealed class Db : IDisposable
         settings.Database is { } connectionString ? ForPostgres(connectionString) : new Db(settings.DatabasePath);
 
     /// <summary>A PostgreSQL database, e.g. <c>Host=db;Database=paymenthub;Username=paymenthub;Password=…</c>.</summary>
-    public static Db ForPostgres(string connectionString)
+    public static Db ForPostgres(string connectionString) => new(ParsePostgres(connectionString));
+
+    /// <summary>
+    /// Stops with a <see cref="ConfigurationException"/> that says what is wrong when
+    /// <paramref name="connectionString"/> is no PostgreSQL connection string. Start-up calls it before
+    /// anything (the job storage included) opens a connection, so a mistyped setting is one clear line,
+    /// not a stack trace.
+    /// </summary>
+    public static void CheckPostgres(string connectionString) => ParsePostgres(connectionString);
+
+    private static NpgsqlConnectionStringBuilder ParsePostgres(string connectionString)
     {
         NpgsqlConnectionStringBuilder builder;
         try
@@ -119,7 +129,7 @@ public sealed class Db : IDisposable
             throw new ConfigurationException($"PAYMENTHUB_DATABASE is not a PostgreSQL connection string ({ex.Message}).");
         }
         if (string.IsNullOrEmpty(builder.Host)) throw new ConfigurationException("PAYMENTHUB_DATABASE names no Host.");
-        return new Db(builder);
+        return builder;
     }
 
     public DbKind Kind { get; }
