@@ -121,6 +121,23 @@ public sealed class MigratorTests : IDisposable
     }
 
     [Fact]
+    public async Task Embedded_ListsIntentsNewestFirst_FromAnAscendingIndex()
+    {
+        await Migrator.ApplyAsync(_db, Migrator.Embedded(), _clock);
+        await using var connection = await _db.OpenAsync();
+
+        // Ascending: intents created in time order are appended to the index, not split into its middle.
+        var columns = (await connection.QueryAsync<(string Name, long Desc)>(
+            "SELECT name, \"desc\" FROM pragma_index_xinfo('ix_intents_listing') WHERE key = 1 ORDER BY seqno")).ToList();
+        Assert.Equal([("merchant_id", 0L), ("mode", 0L), ("created_at", 0L)], columns);
+        // The newest-first listing still reads it, backwards.
+        var plan = string.Join("\n", (await connection.QueryAsync(
+            "EXPLAIN QUERY PLAN SELECT id FROM intents WHERE merchant_id = 'm' AND mode = 'test' ORDER BY created_at DESC, id DESC LIMIT 20"))
+            .Select(step => (string)step.detail));
+        Assert.Contains("USING INDEX ix_intents_listing", plan);
+    }
+
+    [Fact]
     public async Task OpenAsync_AfterMigrations_HasWalForeignKeysAndFullSync()
     {
         await Migrator.ApplyAsync(_db, [First], _clock);
