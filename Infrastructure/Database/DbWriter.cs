@@ -282,6 +282,9 @@ public sealed class DbWriter : IAsyncDisposable
     /// <summary>How long after a commit the log is copied into the database file, so one copy serves many commits.</summary>
     internal static readonly TimeSpan CheckpointDelay = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>A log this long (32 MB) is copied with commits held back, then started over and its file emptied.</summary>
+    internal const long RestartAtPages = 8_000;
+
     private readonly Task _checkpoints = Task.CompletedTask;
     private readonly SemaphoreSlim _committed = new(0, 1);
 
@@ -298,7 +301,8 @@ public sealed class DbWriter : IAsyncDisposable
     /// ran inside a commit on the writer's thread once the log reached 4,000 pages: 16 MB copied and
     /// the database file synced while every write waited — the slowest creates under load. A passive
     /// checkpoint never blocks the writer, which still checkpoints at 4,000 pages (then only what is
-    /// left to copy), and that is what lets the next write start the log from its beginning again.
+    /// left to copy), and that is what lets the next write start the log from its beginning again —
+    /// unless a copy was running then; past <see cref="RestartAtPages"/> this thread restarts (and empties) the log itself.
     /// </summary>
     private void Checkpoints()
     {
@@ -312,11 +316,20 @@ public sealed class DbWriter : IAsyncDisposable
                 using var connection = _db.OpenAsync().GetAwaiter().GetResult();
                 using var command = connection.CreateCommand();
                 command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                using (var result = command.ExecuteReader())
+                {
+                    // (busy, pages in the log, pages copied); below the limit, the writer starts the log over.
+                    if (!result.Read() || result.GetInt64(1) < RestartAtPages) continue;
+                }
+                // Commits kept coming while each copy ran, so the writer never found the log all copied
+                // and the log kept growing (or one commit was this large): copy the rest with new commits
+                // held back, start the log over and give its file's space back.
+                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
                 command.ExecuteNonQuery();
             }
-            catch (Exception ex) when (ex is DbException or IOException)
+            catch (Exception ex)
             {
-                // The log stays as it is; the writer's own checkpoint still copies it.
+                // The log stays as it is; the writer's own checkpoint still copies it, and the next commit tries again.
                 _logger.LogWarning(ex, "Copying the write-ahead log into the database file failed");
             }
         }

@@ -64,18 +64,47 @@ public sealed class CheckpointTests : IAsyncLifetime
         var writer = new DbWriter(_db, NullLogger<DbWriter>.Instance);
         try
         {
-            // About 12,000 pages of log in all, three times the point at which the writer restarts it.
-            var writes = Enumerable.Range(0, 600).Select(_ =>
-                writer.WriteAsync(tx => Task.FromResult(tx.Execute("INSERT INTO t (v) VALUES (@V)", ("V", new byte[80_000])))));
-            await Task.WhenAll(writes);
+            // Eight clients writing without pause, about 24,000 pages of log in all: three times the
+            // length at which the log is started over even while copies keep running.
+            var clients = Enumerable.Range(0, 8).Select(async _ =>
+            {
+                for (var i = 0; i < 1_000; i++)
+                    await writer.WriteAsync(tx => Task.FromResult(tx.Execute("INSERT INTO t (v) VALUES (@V)", ("V", new byte[10_000]))));
+            });
+            await Task.WhenAll(clients);
         }
         finally
         {
             await writer.DisposeAsync();
         }
-        var log = new FileInfo(File + "-wal").Length;
-        Assert.True(log < 6_000L * 4_120, $"the log grew to {log} bytes");
+        var pages = new FileInfo(File + "-wal").Length / 4_120;
+        Assert.True(pages < DbWriter.RestartAtPages + 6_000, $"the log grew to {pages} pages");
         await using var c = await _db.OpenAsync();
-        Assert.Equal(600L, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM t"));
+        Assert.Equal(8_000L, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM t"));
+    }
+
+    [Fact]
+    public async Task ALogPastItsLimit_IsStartedOverAndEmptied()
+    {
+        var writer = new DbWriter(_db, NullLogger<DbWriter>.Instance);
+        try
+        {
+            // One commit of about 9,000 pages: past the limit at once.
+            await writer.WriteAsync(tx => Task.FromResult(tx.Execute("INSERT INTO t (v) VALUES (@V)", ("V", new byte[36_000_000]))));
+
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (new FileInfo(File + "-wal").Length > 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+                await Task.Delay(10);
+
+            Assert.Equal(0L, new FileInfo(File + "-wal").Length);
+            await writer.WriteAsync(tx => Task.FromResult(tx.Execute("INSERT INTO t (v) VALUES (@V)", ("V", new byte[10]))));
+        }
+        finally
+        {
+            await writer.DisposeAsync();
+        }
+        await using var c = await _db.OpenAsync();
+        Assert.Equal(2L, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM t"));
+        Assert.Equal(36_000_000L, await c.ExecuteScalarAsync<long>("SELECT MAX(length(v)) FROM t"));
     }
 }
