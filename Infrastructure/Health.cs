@@ -40,7 +40,7 @@ public sealed class Health : ICarterModule
         public async Task ExecuteAsync(HttpContext ctx)
         {
             ctx.Response.StatusCode = status;
-            ctx.Response.ContentType = "application/json; charset=utf-8";
+            ctx.Response.ContentType = Http.Json.ContentType;
             var body = ctx.Response.BodyWriter;
             using (var writer = new Utf8JsonWriter(body))
             {

@@ -34,7 +34,7 @@ internal static class Json
     public static Task WriteAsync<T>(HttpContext ctx, int status, T body)
     {
         ctx.Response.StatusCode = status;
-        return ctx.Response.WriteAsJsonAsync(body, Options(ctx), contentType: "application/json; charset=utf-8");
+        return ctx.Response.WriteAsJsonAsync(body, Options(ctx), contentType: ContentType);
     }
 
     public const string ContentType = "application/json; charset=utf-8";
