@@ -11,33 +11,41 @@ namespace PaymentHub.Tests.Infrastructure.Database;
 /// </summary>
 public sealed class CheckpointTests : IAsyncLifetime
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "paymenthub-tests", Guid.NewGuid().ToString("N"));
+    private ScratchSqlite _scratch = null!;
     private Db _db = null!;
-    private string File => Path.Combine(_folder, "test.db");
+    private string File => _scratch.File;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_folder);
-        _db = new Db(File);
-        await using var c = await _db.OpenAsync();
-        await c.ExecuteAsync("PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)");
-        await c.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)");
+        _scratch = await ScratchSqlite.CreateAsync("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL); PRAGMA wal_checkpoint(TRUNCATE);");
+        _db = _scratch.Db;
     }
 
     public Task DisposeAsync()
     {
-        _db.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        PaymentHubFactory.DeleteData(_folder);
+        _scratch.Dispose();
         return Task.CompletedTask;
+    }
+
+    /// <summary>Runs <paramref name="use"/> with a writer on the scratch database, stopped afterwards (its checkpointer too).</summary>
+    private async Task WithWriterAsync(Func<DbWriter, Task> use)
+    {
+        var writer = new DbWriter(_db, NullLogger<DbWriter>.Instance);
+        try
+        {
+            await use(writer);
+        }
+        finally
+        {
+            await writer.DisposeAsync();
+        }
     }
 
     [Fact]
     public async Task ACommit_ReachesTheDatabaseFile_LongBeforeTheLogIsFull()
     {
         var before = new FileInfo(File).Length;
-        var writer = new DbWriter(_db, NullLogger<DbWriter>.Instance);
-        try
+        await WithWriterAsync(async writer =>
         {
             // 100 pages of log: far below the 4,000 at which SQLite would copy them itself.
             await writer.WriteAsync(tx => Task.FromResult(tx.Execute("INSERT INTO t (v) VALUES (@V)", ("V", new byte[400_000]))));
@@ -49,11 +57,7 @@ public sealed class CheckpointTests : IAsyncLifetime
             Assert.True(new FileInfo(File).Length >= before + 390_000,
                 $"the database file is {new FileInfo(File).Length} bytes after {waited.Elapsed}; the commit is still only in the log");
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(2), $"copied after {waited.Elapsed}");
-        }
-        finally
-        {
-            await writer.DisposeAsync();
-        }
+        });
         await using var c = await _db.OpenAsync();
         Assert.Equal(400_000L, await c.ExecuteScalarAsync<long>("SELECT length(v) FROM t"));
     }
@@ -61,8 +65,8 @@ public sealed class CheckpointTests : IAsyncLifetime
     [Fact]
     public async Task UnderAStreamOfCommits_TheLogStillStartsOverInsteadOfGrowing()
     {
-        var writer = new DbWriter(_db, NullLogger<DbWriter>.Instance);
-        try
+        long pages = 0;
+        await WithWriterAsync(async writer =>
         {
             // Eight clients writing without pause, about 24,000 pages of log in all: three times the
             // length at which the log is started over even while copies keep running.
@@ -72,12 +76,9 @@ public sealed class CheckpointTests : IAsyncLifetime
                     await writer.WriteAsync(tx => Task.FromResult(tx.Execute("INSERT INTO t (v) VALUES (@V)", ("V", new byte[10_000]))));
             });
             await Task.WhenAll(clients);
-        }
-        finally
-        {
-            await writer.DisposeAsync();
-        }
-        var pages = new FileInfo(File + "-wal").Length / 4_120;
+            // Read while the writer runs: once the last connection closes, SQLite deletes the log's file.
+            pages = new FileInfo(File + "-wal").Length / 4_120;
+        });
         Assert.True(pages < DbWriter.RestartAtPages + 6_000, $"the log grew to {pages} pages");
         await using var c = await _db.OpenAsync();
         Assert.Equal(8_000L, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM t"));
@@ -86,8 +87,7 @@ public sealed class CheckpointTests : IAsyncLifetime
     [Fact]
     public async Task ALogPastItsLimit_IsStartedOverAndEmptied()
     {
-        var writer = new DbWriter(_db, NullLogger<DbWriter>.Instance);
-        try
+        await WithWriterAsync(async writer =>
         {
             // One commit of about 9,000 pages: past the limit at once.
             await writer.WriteAsync(tx => Task.FromResult(tx.Execute("INSERT INTO t (v) VALUES (@V)", ("V", new byte[36_000_000]))));
@@ -98,11 +98,7 @@ public sealed class CheckpointTests : IAsyncLifetime
 
             Assert.Equal(0L, new FileInfo(File + "-wal").Length);
             await writer.WriteAsync(tx => Task.FromResult(tx.Execute("INSERT INTO t (v) VALUES (@V)", ("V", new byte[10]))));
-        }
-        finally
-        {
-            await writer.DisposeAsync();
-        }
+        });
         await using var c = await _db.OpenAsync();
         Assert.Equal(2L, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM t"));
         Assert.Equal(36_000_000L, await c.ExecuteScalarAsync<long>("SELECT MAX(length(v)) FROM t"));

@@ -7,25 +7,21 @@ namespace PaymentHub.Tests.Infrastructure.Database;
 /// <summary>What a unit asks for after its commit happens only when that unit's transaction committed.</summary>
 public sealed class CommitSignalTests : IAsyncLifetime
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "paymenthub-tests", Guid.NewGuid().ToString("N"));
+    private ScratchSqlite _scratch = null!;
     private Db _db = null!;
     private DbWriter _writer = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_folder);
-        _db = new Db(Path.Combine(_folder, "test.db"));
-        await using (var c = await _db.OpenAsync())
-            await c.ExecuteAsync("PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)");
+        _scratch = await ScratchSqlite.CreateAsync("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)");
+        _db = _scratch.Db;
         _writer = new DbWriter(_db, NullLogger<DbWriter>.Instance);
     }
 
     public async Task DisposeAsync()
     {
         await _writer.DisposeAsync();
-        _db.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        PaymentHubFactory.DeleteData(_folder);
+        _scratch.Dispose();
     }
 
     [Fact]

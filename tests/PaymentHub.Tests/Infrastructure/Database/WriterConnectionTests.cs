@@ -12,22 +12,18 @@ namespace PaymentHub.Tests.Infrastructure.Database;
 /// </summary>
 public sealed class WriterConnectionTests : IAsyncLifetime
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "paymenthub-tests", Guid.NewGuid().ToString("N"));
+    private ScratchSqlite _scratch = null!;
     private Db _db = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_folder);
-        _db = new Db(Path.Combine(_folder, "test.db"));
-        await using var c = await _db.OpenAsync();
-        await c.ExecuteAsync("PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)");
+        _scratch = await ScratchSqlite.CreateAsync("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)");
+        _db = _scratch.Db;
     }
 
     public Task DisposeAsync()
     {
-        _db.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        PaymentHubFactory.DeleteData(_folder);
+        _scratch.Dispose();
         return Task.CompletedTask;
     }
 
