@@ -55,6 +55,22 @@ public sealed class IdleServerTests : IAsyncLifetime
     }
 }
 
+/// <summary>The runtime settings every start of PaymentHub reads (its runtimeconfig.json, embedded in the published file).</summary>
+public sealed class RuntimeSettingsTests
+{
+    [Fact]
+    public void StartUpOnlyMethods_KeepTheirPrecompiledCode_ForAThousandCalls()
+    {
+        // Beside the assembly the test servers run (dotnet PaymentHub.dll), as the SDK writes it for every build.
+        var file = Path.ChangeExtension(typeof(Program).Assembly.Location, ".runtimeconfig.json");
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.Equal(1000, properties.GetProperty("System.Runtime.TieredCompilation.CallCountThreshold").GetInt32());
+        // Server GC (DATAS) stays: workstation GC held more memory after load (bench/README.md).
+        Assert.True(properties.GetProperty("System.GC.Server").GetBoolean());
+    }
+}
+
 /// <summary>A test that reads a Linux process's memory map, on a SQLite server: skipped elsewhere.</summary>
 public sealed class LinuxSqliteFactAttribute : FactAttribute
 {
