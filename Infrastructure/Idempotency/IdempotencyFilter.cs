@@ -258,7 +258,9 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
             if (contentType is not null) http.Response.ContentType = contentType;
             if (replayed) http.Response.Headers[ReplayedHeader] = "true";
             http.Response.ContentLength = body.Length;
-            await http.Response.Body.WriteAsync(body, http.RequestAborted);
+            // Into the response's pipe, as the API's own answers are written: the body stream's first
+            // write starts the response through a slower path of its own.
+            await http.Response.BodyWriter.WriteAsync(body, http.RequestAborted);
         }
     }
 }
