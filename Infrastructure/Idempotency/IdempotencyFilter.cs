@@ -146,10 +146,11 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         // Nothing written: claim the key and keep the answer in one unit.
         var (status, contentType, body) = await RenderAsync(http, answer);
         if (status >= 500) return new Replay(status, contentType, body, replayed: false);
+        var stored = KeptAnswers.Pack(body);
         var kept2 = await writer.WriteAsync(tx =>
         {
             // The claim and the answer in one statement.
-            return Task.FromResult(request.Claim(tx, (status, contentType, body)));
+            return Task.FromResult(request.Claim(tx, (status, contentType, stored)));
         }, WriteIsolation.ReadCommitted);
         return kept2 ? new Replay(status, contentType, body, replayed: false) : await ExistingAnswerAsync(http, request);
     }
@@ -178,7 +179,7 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
             return ApiValidationError.For("idempotency_key",
                 $"The {Header} has already been used with a different request; use a new key for a new request.", ErrorCodes.IdempotencyKeyReused);
         if (stored.StatusCode is null) return InUse();
-        return new Replay((int)stored.StatusCode.Value, stored.ContentType, stored.ResponseBody ?? []);
+        return new Replay((int)stored.StatusCode.Value, stored.ContentType, KeptAnswers.Unpack(stored.ResponseBody ?? []));
     }
 
     private static ApiError InUse() =>
@@ -191,7 +192,10 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         if (status >= 500)
             await ReleaseAsync(request);
         else
-            await writer.WriteAsync(tx => { request.Keep(tx, status, contentType, body); return Task.FromResult(0); }, WriteIsolation.ReadCommitted);
+        {
+            var stored = KeptAnswers.Pack(body);
+            await writer.WriteAsync(tx => { request.Keep(tx, status, contentType, stored); return Task.FromResult(0); }, WriteIsolation.ReadCommitted);
+        }
         return new Replay(status, contentType, body, replayed: false);
     }
 

@@ -37,6 +37,7 @@ public sealed class IdempotentRequest
     internal ApiError? Error { get; }
 
     private (int Status, string? ContentType, byte[] Body)? _prepared;
+    private byte[]? _preparedStored; // the prepared answer's body as it is stored (KeptAnswers)
     // Written by the unit on the writer's thread and read by the request once the unit has returned.
     private bool _taken;
     private (int Status, string? ContentType, byte[] Body)? _kept;
@@ -52,8 +53,12 @@ public sealed class IdempotentRequest
         http.Items.TryGetValue(ItemKey, out var request) ? request as IdempotentRequest : null;
 
     /// <summary>Renders the answer the handler gives if its unit commits, so the unit can keep it.</summary>
-    public async Task PrepareAnswerAsync(HttpContext http, IResult answer) =>
+    public async Task PrepareAnswerAsync(HttpContext http, IResult answer)
+    {
         _prepared = await IdempotencyFilter.RenderAsync(http, answer);
+        // Packed here, on the request's thread, so the writer's thread only binds it.
+        _preparedStored = KeptAnswers.Pack(_prepared.Value.Body);
+    }
 
     /// <summary>
     /// The unit's first statement: claims the key for this request, writing the prepared answer with
@@ -65,7 +70,7 @@ public sealed class IdempotentRequest
     {
         var answer = _prepared ?? throw new InvalidOperationException("PrepareAnswerAsync must come before TryClaim.");
         _kept = null;
-        _taken = !Claim(tx, answer);
+        _taken = !Claim(tx, (answer.Status, answer.ContentType, _preparedStored!));
         return !_taken;
     }
 
@@ -88,22 +93,22 @@ public sealed class IdempotentRequest
         if (_taken) throw new KeyTakenException();
     }
 
-    /// <summary>Claims the key, in flight or already with its <paramref name="answer"/>.</summary>
-    internal bool Claim(DbTx tx, (int Status, string? ContentType, byte[] Body)? answer = null)
+    /// <summary>Claims the key, in flight or already with its <paramref name="answer"/> (its body as stored: <see cref="KeptAnswers.Pack"/>).</summary>
+    internal bool Claim(DbTx tx, (int Status, string? ContentType, byte[] StoredBody)? answer = null)
     {
         var claimed = tx.Execute(IdempotencyFilter.ClaimSql,
             ("ClientId", ClientId), ("Key", Key), ("Hash", Hash),
-            ("Status", answer?.Status), ("ContentType", answer?.ContentType), ("Body", answer?.Body), ("Now", Now.ToUnixTimeMilliseconds()),
+            ("Status", answer?.Status), ("ContentType", answer?.ContentType), ("Body", answer?.StoredBody), ("Now", Now.ToUnixTimeMilliseconds()),
             ("LockedUntil", (Now + IdempotencyFilter.InFlightLease).ToUnixTimeMilliseconds()),
             ("ExpiredBefore", (Now - IdempotencyFilter.Retention).ToUnixTimeMilliseconds())) == 1;
         if (claimed) ClaimedOnce = true;
         return claimed;
     }
 
-    /// <summary>Writes the key's answer; all NULLs put a claim back in flight.</summary>
-    internal void Keep(DbTx tx, int? status, string? contentType, byte[]? body) =>
+    /// <summary>Writes the key's answer (its body as stored: <see cref="KeptAnswers.Pack"/>); all NULLs put a claim back in flight.</summary>
+    internal void Keep(DbTx tx, int? status, string? contentType, byte[]? storedBody) =>
         tx.Execute(IdempotencyFilter.CompleteSql,
-            ("Status", status), ("ContentType", contentType), ("Body", body), ("ClientId", ClientId), ("Key", Key));
+            ("Status", status), ("ContentType", contentType), ("Body", storedBody), ("ClientId", ClientId), ("Key", Key));
 
     /// <summary>The key was claimed or answered by another request: the filter answers instead of the handler.</summary>
     internal sealed class KeyTakenException() : Exception("The Idempotency-Key is held or answered by another request.");

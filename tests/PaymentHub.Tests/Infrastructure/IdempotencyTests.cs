@@ -46,6 +46,38 @@ public sealed class IdempotencyTests(PaymentHubFactory app) : IClassFixture<Paym
             new { id = (string)(await first.Body())["data"]!["intent_id"]! }));
     }
 
+    /// <summary>The answer is kept packed (KeptAnswers): an intent's in little more than half its bytes.</summary>
+    [Fact]
+    public async Task CreateIntent_WithKey_KeepsItsAnswerPacked()
+    {
+        var key = NewKey();
+        var first = await _api.PostJson(IntentCalls.Intents, new IntentBuilder(Reference()).Json(), key);
+        var answer = await first.Content.ReadAsByteArrayAsync();
+
+        var stored = app.Scalar<byte[]>("SELECT response_body FROM idempotency_keys WHERE idem_key = @key", new { key });
+
+        Assert.Equal([0x00, 0x01], stored[..2]);
+        Assert.True(stored.Length < answer.Length * 0.65, $"{stored.Length} of {answer.Length} bytes");
+        Assert.Equal(answer, PaymentHub.Infrastructure.Idempotency.KeptAnswers.Unpack(stored));
+    }
+
+    /// <summary>A key kept by a version before packing (its answer as it was sent) is still replayed as it was.</summary>
+    [Fact]
+    public async Task AKeyKeptBeforePacking_IsReplayedAsItWasKept()
+    {
+        var key = NewKey();
+        var body = new IntentBuilder(Reference()).Json();
+        var first = await _api.PostJson(IntentCalls.Intents, body, key);
+        var answer = await first.Content.ReadAsByteArrayAsync();
+        using (var connection = app.Open())
+            connection.Execute("UPDATE idempotency_keys SET response_body = @answer WHERE idem_key = @key", new { answer, key });
+
+        var replay = await _api.PostJson(IntentCalls.Intents, body, key);
+
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(answer, await replay.Content.ReadAsByteArrayAsync());
+    }
+
     /// <summary>The kept hash is SHA-256 of "POST /path\n" and the body as sent: keys kept by an earlier version still match.</summary>
     [Fact]
     public async Task CreateIntent_WithKey_KeepsTheHashOfMethodPathAndBody()
