@@ -9,6 +9,7 @@ public sealed class IdempotencyPurgeTests(PaymentHubFactory app) : IClassFixture
     public async Task Purge_DeletesOnlyKeysOlderThan24Hours()
     {
         var api = app.Api();
+        using (var clear = app.Open()) Dapper.SqlMapper.Execute(clear, "DELETE FROM idempotency_keys"); // the class's other tests leave theirs
         await api.PostJson("/api/platform/intents", new IntentBuilder().Json(), "purge-old");
         app.Clock.Advance(TimeSpan.FromHours(23));
         await api.PostJson("/api/platform/intents", new IntentBuilder().Json(), "purge-young");
@@ -20,5 +21,32 @@ public sealed class IdempotencyPurgeTests(PaymentHubFactory app) : IClassFixture
 
         using var c = app.Open();
         Assert.Equal(["purge-young"], Dapper.SqlMapper.Query<string>(c, "SELECT idem_key FROM idempotency_keys"));
+    }
+
+    /// <summary>
+    /// The purge walks the keys in the order they were claimed, batch after batch, past a key taken over
+    /// after its 24 hours (it keeps its place with a new time), and stops at the first batch that ends young.
+    /// </summary>
+    [Fact]
+    public async Task Purge_WalksTheKeysInClaimOrder_PastAKeyTakenOver_AndStopsAtTheYoung()
+    {
+        var api = app.Api();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        string Key(int n) => $"walk-{run}-{n}";
+        using var c = app.Open();
+        Dapper.SqlMapper.Execute(c, "DELETE FROM idempotency_keys");
+        for (var n = 1; n <= 5; n++)
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await api.PostJson("/api/platform/intents", new IntentBuilder().Json(), Key(n))).StatusCode);
+        app.Clock.Advance(TimeSpan.FromHours(25));
+        // Key 3 is used again (taken over, in its place), and key 6 is new: both young.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await api.PostJson("/api/platform/intents", new IntentBuilder().Json(), Key(3))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await api.PostJson("/api/platform/intents", new IntentBuilder().Json(), Key(6))).StatusCode);
+        var purge = app.Services.GetRequiredService<IdempotencyPurge>();
+
+        // Keys 1 and 2, then 4 (3 is young), then 5; the batch of 5 and 6 ends young, so the walk stops there.
+        Assert.Equal(4, await purge.PurgeAllAsync(2, CancellationToken.None));
+
+        Assert.Equal([Key(3), Key(6)], Dapper.SqlMapper.Query<string>(c, "SELECT idem_key FROM idempotency_keys ORDER BY seq"));
+        Assert.Equal(0, await purge.PurgeAllAsync(2, CancellationToken.None));
     }
 }

@@ -138,6 +138,30 @@ public sealed class MigratorTests : IDisposable
     }
 
     [Fact]
+    public async Task Embedded_NumbersIdempotencyKeysInTimeOrder_KeepingThoseOfBefore()
+    {
+        await Migrator.ApplyAsync(_db, Migrator.Embedded().Where(m => string.CompareOrdinal(m.Name, "0010") < 0), _clock);
+        await using var connection = await _db.OpenAsync();
+        // Two keys kept before the migration, the younger one written first.
+        await connection.ExecuteAsync("""
+            INSERT INTO idempotency_keys (client_id, idem_key, request_hash, status_code, content_type, response_body, created_at, locked_until)
+            VALUES ('pk', 'young', 'h2', 200, 'application/json', x'7b7d', 2000, 2000), ('pk', 'old', 'h1', 200, NULL, x'5b5d', 1000, 1000)
+            """);
+
+        await Migrator.ApplyAsync(_db, Migrator.Embedded(), _clock);
+
+        Assert.Equal(["old", "young"], await connection.QueryAsync<string>("SELECT idem_key FROM idempotency_keys ORDER BY seq"));
+        var young = await connection.QuerySingleAsync<(string Hash, string ContentType, byte[] Body)>(
+            "SELECT request_hash, content_type, response_body FROM idempotency_keys WHERE idem_key = 'young'");
+        Assert.Equal(("h2", "application/json"), (young.Hash, young.ContentType));
+        Assert.Equal([0x7b, 0x7d], young.Body);
+        // The key is still unique per client, and nothing indexes the keys' time any more.
+        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync(
+            "INSERT INTO idempotency_keys (client_id, idem_key, request_hash, created_at, locked_until) VALUES ('pk', 'old', 'h', 1, 1)"));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'ix_idempotency_created'"));
+    }
+
+    [Fact]
     public async Task OpenAsync_AfterMigrations_HasWalForeignKeysAndFullSync()
     {
         await Migrator.ApplyAsync(_db, [First], _clock);
