@@ -30,18 +30,25 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
 
     /// <summary>
     /// Claims a key, with the answer when the claiming unit knows it already (else NULLs: in flight).
-    /// One row changed means claimed (inserted, or an expired or abandoned claim taken over); none, that
-    /// another request holds or answered it. Counted rather than RETURNING a column, which SQLite runs as
-    /// a trigger filling a temporary table: a cost on the writer's thread for every keyed request.
+    /// One row inserted means claimed; none, that the key is there already (see <see cref="FreeSql"/>).
+    /// Counted rather than RETURNING a column, which SQLite runs as a trigger filling a temporary
+    /// table: a cost on the writer's thread for every keyed request.
     /// </summary>
     internal const string ClaimSql = """
         INSERT INTO idempotency_keys (client_id, idem_key, request_hash, status_code, content_type, response_body, created_at, locked_until)
         VALUES (@ClientId, @Key, @Hash, @Status, @ContentType, @Body, @Now, @LockedUntil)
-        ON CONFLICT (client_id, idem_key) DO UPDATE SET
-            request_hash = excluded.request_hash, status_code = excluded.status_code, content_type = excluded.content_type,
-            response_body = excluded.response_body, created_at = excluded.created_at, locked_until = excluded.locked_until
-        WHERE idempotency_keys.created_at < @ExpiredBefore
-           OR (idempotency_keys.status_code IS NULL AND idempotency_keys.locked_until < @Now)
+        ON CONFLICT (client_id, idem_key) DO NOTHING
+        """;
+
+    /// <summary>
+    /// Frees a key that is there but past its 24 hours, or whose first request never finished (a crash),
+    /// so that it can be claimed again: deleted and inserted anew, it gets a new number, which keeps the
+    /// keys in claim order for the purge (<see cref="IdempotencyPurge"/>).
+    /// </summary>
+    internal const string FreeSql = """
+        DELETE FROM idempotency_keys
+        WHERE client_id = @ClientId AND idem_key = @Key
+          AND (created_at < @ExpiredBefore OR (status_code IS NULL AND locked_until < @Now))
         """;
 
     private const string ExistingSql = """
@@ -83,7 +90,8 @@ public sealed class IdempotencyFilter(DbWriter writer, Db db, TimeProvider clock
         if (request.Error is { } error) return error;
 
         var claimed = await writer.WriteAsync(tx => Task.FromResult(request.Claim(tx)),
-            // One INSERT … ON CONFLICT DO UPDATE … WHERE: atomic by itself.
+            // An INSERT … ON CONFLICT DO NOTHING, and for a key to free a DELETE and the INSERT again:
+            // of two requests racing for one key, one insert finds the other's row and claims nothing.
             WriteIsolation.ReadCommitted);
         if (!claimed) return await ExistingAnswerAsync(http, request);
 

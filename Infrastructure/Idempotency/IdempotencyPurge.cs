@@ -9,10 +9,10 @@ namespace PaymentHub.Infrastructure.Idempotency;
 /// is free for reuse anyway, so the purge only keeps the table small; running it twice is harmless.
 /// </summary>
 /// <remarks>
-/// Keys are numbered in the order they are claimed (<c>seq</c>), which is their time order, so the
-/// purge walks them from the oldest without an index on their time: batch by batch, deleting what is
-/// past its 24 hours, until a batch ends on a key that is not. A key taken over after its 24 hours
-/// keeps its number with a new time; the walk passes it by and it is deleted once it expires again.
+/// Keys are numbered in the order they are claimed (<c>seq</c>), which is their time order (a key
+/// claimed again after its 24 hours is deleted and inserted anew, with a new number), so the purge
+/// walks them from the oldest without an index on their time: batch by batch, deleting what is past
+/// its 24 hours, until a batch ends on a key that is not.
 /// </remarks>
 [DisableConcurrentExecution(timeoutInSeconds: 60)]
 [AutomaticRetry(Attempts = 0)]

@@ -96,11 +96,17 @@ public sealed class IdempotentRequest
     /// <summary>Claims the key, in flight or already with its <paramref name="answer"/> (its body as stored: <see cref="KeptAnswers.Pack"/>).</summary>
     internal bool Claim(DbTx tx, (int Status, string? ContentType, byte[] StoredBody)? answer = null)
     {
-        var claimed = tx.Execute(IdempotencyFilter.ClaimSql,
-            ("ClientId", ClientId), ("Key", Key), ("Hash", Hash),
-            ("Status", answer?.Status), ("ContentType", answer?.ContentType), ("Body", answer?.StoredBody), ("Now", Now.ToUnixTimeMilliseconds()),
+        (string, object?)[] insert =
+        [
+            ("ClientId", ClientId), ("Key", Key), ("Hash", Hash), ("Status", answer?.Status), ("ContentType", answer?.ContentType),
+            ("Body", answer?.StoredBody), ("Now", Now.ToUnixTimeMilliseconds()),
             ("LockedUntil", (Now + IdempotencyFilter.InFlightLease).ToUnixTimeMilliseconds()),
-            ("ExpiredBefore", (Now - IdempotencyFilter.Retention).ToUnixTimeMilliseconds())) == 1;
+        ];
+        // Inserted; or there already, past its time, freed and inserted anew.
+        var claimed = tx.Execute(IdempotencyFilter.ClaimSql, insert) == 1
+            || (tx.Execute(IdempotencyFilter.FreeSql, ("ClientId", ClientId), ("Key", Key), ("Now", Now.ToUnixTimeMilliseconds()),
+                    ("ExpiredBefore", (Now - IdempotencyFilter.Retention).ToUnixTimeMilliseconds())) == 1
+                && tx.Execute(IdempotencyFilter.ClaimSql, insert) == 1);
         if (claimed) ClaimedOnce = true;
         return claimed;
     }

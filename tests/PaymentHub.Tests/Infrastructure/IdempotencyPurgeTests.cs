@@ -24,8 +24,8 @@ public sealed class IdempotencyPurgeTests(PaymentHubFactory app) : IClassFixture
     }
 
     /// <summary>
-    /// The purge walks the keys in the order they were claimed, batch after batch, past a key taken over
-    /// after its 24 hours (it keeps its place with a new time), and stops at the first batch that ends young.
+    /// The purge walks the keys in the order they were claimed, batch after batch, and stops at the first
+    /// batch that ends young; a key claimed again after its 24 hours is claimed anew, at the end.
     /// </summary>
     [Fact]
     public async Task Purge_WalksTheKeysInClaimOrder_PastAKeyTakenOver_AndStopsAtTheYoung()
@@ -38,12 +38,15 @@ public sealed class IdempotencyPurgeTests(PaymentHubFactory app) : IClassFixture
         for (var n = 1; n <= 5; n++)
             Assert.Equal(System.Net.HttpStatusCode.OK, (await api.PostJson("/api/platform/intents", new IntentBuilder().Json(), Key(n))).StatusCode);
         app.Clock.Advance(TimeSpan.FromHours(25));
-        // Key 3 is used again (taken over, in its place), and key 6 is new: both young.
+        // Key 3 is used again (after its 24 hours: claimed anew), and key 6 is new: both young.
         Assert.Equal(System.Net.HttpStatusCode.OK, (await api.PostJson("/api/platform/intents", new IntentBuilder().Json(), Key(3))).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await api.PostJson("/api/platform/intents", new IntentBuilder().Json(), Key(6))).StatusCode);
         var purge = app.Services.GetRequiredService<IdempotencyPurge>();
 
-        // Keys 1 and 2, then 4 (3 is young), then 5; the batch of 5 and 6 ends young, so the walk stops there.
+        Assert.Equal([1, 2, 4, 5, 3, 6], Dapper.SqlMapper.Query<string>(c, "SELECT idem_key FROM idempotency_keys ORDER BY seq")
+            .Select(k => int.Parse(k[^1..])));
+
+        // Batches 1-2 and 4-5, all past their time; 3-6 ends young, so the walk stops there.
         Assert.Equal(4, await purge.PurgeAllAsync(2, CancellationToken.None));
 
         Assert.Equal([Key(3), Key(6)], Dapper.SqlMapper.Query<string>(c, "SELECT idem_key FROM idempotency_keys ORDER BY seq"));
