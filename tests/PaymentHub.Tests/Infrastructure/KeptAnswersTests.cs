@@ -81,5 +81,6 @@ public sealed class KeptAnswersTests
     public void AnAnswerPackedWithAnUnknownTable_IsAnError_NotAWrongAnswer()
     {
         Assert.Throws<InvalidDataException>(() => KeptAnswers.Unpack([0x00, 0x02, (byte)'{', (byte)'}']));
+        Assert.Throws<InvalidDataException>(() => KeptAnswers.Unpack([0x00, 0x01, (byte)'{', 0x00, (byte)'}']));
     }
 }
