@@ -63,6 +63,11 @@ public sealed class PostgresMigrationTests
             Assert.Equal("bigint:YES", Type("intent_logs", "id"));
             Assert.Equal("bigint:YES", Type("events", "seq"));
             Assert.Equal("bytea:NO", Type("idempotency_keys", "response_body"));
+            Assert.Equal("bigint:YES", Type("idempotency_keys", "seq"));
+            // The rebuilt key table (0010) has its own names, not those of the table it was built as.
+            Assert.Equal(["idempotency_keys_client_id_idem_key_key", "idempotency_keys_pkey"], c.Query<string>(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 'idempotency_keys'::regclass ORDER BY conname"));
+            Assert.Equal("public.idempotency_keys_seq_seq", c.ExecuteScalar<string>("SELECT pg_get_serial_sequence('idempotency_keys', 'seq')"));
             Assert.Equal("text:NO", Type("intents", "id"));
         }
         finally
