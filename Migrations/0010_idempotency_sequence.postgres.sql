@@ -1,4 +1,4 @@
--- PaymentHub schema, part 10, on PostgreSQL: as the shared file (idempotency keys numbered in the
+-- PaymentHub schema, part 10, on PostgreSQL: as 0010_idempotency_sequence.sql (idempotency keys numbered in the
 -- order they are claimed, the index on created_at gone), with the old table renamed first so the new
 -- one's constraints and identity sequence get the table's own names.
 ALTER TABLE idempotency_keys RENAME TO idempotency_keys_v9;
