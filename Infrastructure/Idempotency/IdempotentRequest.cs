@@ -36,8 +36,8 @@ public sealed class IdempotentRequest
     internal DateTimeOffset Now { get; }
     internal ApiError? Error { get; }
 
-    private (int Status, string? ContentType, byte[] Body)? _prepared;
-    private byte[]? _preparedStored; // the prepared answer's body as it is stored (KeptAnswers)
+    // The prepared answer, and its body as it is stored (KeptAnswers).
+    private (int Status, string? ContentType, byte[] Body, byte[] StoredBody)? _prepared;
     // Written by the unit on the writer's thread and read by the request once the unit has returned.
     private bool _taken;
     private (int Status, string? ContentType, byte[] Body)? _kept;
@@ -55,9 +55,9 @@ public sealed class IdempotentRequest
     /// <summary>Renders the answer the handler gives if its unit commits, so the unit can keep it.</summary>
     public async Task PrepareAnswerAsync(HttpContext http, IResult answer)
     {
-        _prepared = await IdempotencyFilter.RenderAsync(http, answer);
+        var (status, contentType, body) = await IdempotencyFilter.RenderAsync(http, answer);
         // Packed here, on the request's thread, so the writer's thread only binds it.
-        _preparedStored = KeptAnswers.Pack(_prepared.Value.Body);
+        _prepared = (status, contentType, body, KeptAnswers.Pack(body));
     }
 
     /// <summary>
@@ -70,12 +70,12 @@ public sealed class IdempotentRequest
     {
         var answer = _prepared ?? throw new InvalidOperationException("PrepareAnswerAsync must come before TryClaim.");
         _kept = null;
-        _taken = !Claim(tx, (answer.Status, answer.ContentType, _preparedStored!));
+        _taken = !Claim(tx, (answer.Status, answer.ContentType, answer.StoredBody));
         return !_taken;
     }
 
     /// <summary>The unit gives the prepared answer, which its claim wrote: the filter answers with it.</summary>
-    public void KeepAnswer(DbTx tx) => _kept = _prepared;
+    public void KeepAnswer(DbTx tx) => _kept = _prepared is { } p ? (p.Status, p.ContentType, p.Body) : null;
 
     /// <summary>
     /// The unit answers something else than the prepared answer (a conflict found after the claim):
