@@ -29,14 +29,19 @@ public sealed class ExpireIntents(DbWriter writer, Db db, TimeProvider clock) : 
 
     // Test clocks only ever run ahead, so whatever is due by the real time is due: the first part finds
     // it through the (status, expires_at) index; the second looks only at merchants whose clock is ahead.
-    private const string DueSql = """
+    // That second part is a CROSS JOIN with its conditions in WHERE (the same rows as an inner join, on
+    // both databases) because SQLite keeps a CROSS JOIN's left table in the outer loop: joined with
+    // JOIN ... ON, it chose to walk every open intent not yet due and look each one's clock up, a scan of
+    // all open intents every run, inside a write that held every other write back (166 ms at 1.5 million).
+    internal const string DueSql = """
         SELECT i.id AS Id, COALESCE(c.offset_ms, 0) AS OffsetMs
         FROM intents i LEFT JOIN test_clocks c ON i.mode = 'test' AND c.merchant_id = i.merchant_id
         WHERE i.status = 'requires_payment' AND i.expires_at <= @Now
         UNION ALL
         SELECT i.id AS Id, c.offset_ms AS OffsetMs
-        FROM test_clocks c JOIN intents i ON i.merchant_id = c.merchant_id AND i.mode = 'test'
-        WHERE c.offset_ms > 0 AND i.status = 'requires_payment' AND i.expires_at > @Now AND i.expires_at <= @Now + c.offset_ms
+        FROM test_clocks c CROSS JOIN intents i
+        WHERE c.offset_ms > 0 AND i.merchant_id = c.merchant_id AND i.mode = 'test'
+          AND i.status = 'requires_payment' AND i.expires_at > @Now AND i.expires_at <= @Now + c.offset_ms
         LIMIT @Batch
         """;
     private const string DueForMerchantSql = """

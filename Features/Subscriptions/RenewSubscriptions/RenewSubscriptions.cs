@@ -30,15 +30,17 @@ public sealed class RenewSubscriptions(Renewals renewals, Db db, TimeProvider cl
         """;
 
     // Test clocks only ever run ahead, so whatever is due by the real time is due: the first part finds it through
-    // the (status, next_charge_at) index; the second looks only at merchants whose test clock is ahead.
-    private const string DueSql = $"""
+    // the (status, next_charge_at) index; the second looks only at merchants whose test clock is ahead (a CROSS
+    // JOIN, which SQLite never reorders: see ExpireIntents, where JOIN ... ON had it walk every row not yet due).
+    internal const string DueSql = $"""
         SELECT s.id AS Id, COALESCE(c.offset_ms, 0) AS OffsetMs
         FROM subscriptions s LEFT JOIN test_clocks c ON s.mode = 'test' AND c.merchant_id = s.merchant_id
         WHERE s.status IN ('active', 'past_due') AND s.next_charge_at <= @Now AND {NoOpenAttempt}
         UNION ALL
         SELECT s.id AS Id, c.offset_ms AS OffsetMs
-        FROM test_clocks c JOIN subscriptions s ON s.merchant_id = c.merchant_id AND s.mode = 'test'
-        WHERE c.offset_ms > 0 AND s.status IN ('active', 'past_due') AND s.next_charge_at > @Now AND s.next_charge_at <= @Now + c.offset_ms
+        FROM test_clocks c CROSS JOIN subscriptions s
+        WHERE c.offset_ms > 0 AND s.merchant_id = c.merchant_id AND s.mode = 'test'
+          AND s.status IN ('active', 'past_due') AND s.next_charge_at > @Now AND s.next_charge_at <= @Now + c.offset_ms
           AND {NoOpenAttempt}
         LIMIT @Batch
         """;
