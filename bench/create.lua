@@ -1,9 +1,11 @@
--- POST /api/platform/intents with a fresh reference_id per request (and a fresh
--- Idempotency-Key when IDEMPOTENCY=1), so every request creates a new intent.
+-- POST /api/platform/intents with a fresh reference_id per request, so every request creates a new
+-- intent; with a fresh Idempotency-Key too when IDEMPOTENCY is set: 1 = the reference itself (keys of
+-- one wrk thread sort next to each other, like a merchant's own order numbers), uuid = a random
+-- version-4 UUID per request (what most clients send: each lands anywhere in the key index).
 local threads = {}
 local counter = 0
 
-local idempotent = os.getenv("IDEMPOTENCY") == "1"
+local idempotency = os.getenv("IDEMPOTENCY") or ""
 
 function setup(thread)
   thread:set("thread_id", #threads + 1)
@@ -28,6 +30,10 @@ function request()
     ["X-Client-ID"] = "pk_test_bench",
     ["X-Client-Secret"] = "sk_test_bench_secret",
   }
-  if idempotent then headers["Idempotency-Key"] = ref end
+  if idempotency == "1" then headers["Idempotency-Key"] = ref
+  elseif idempotency == "uuid" then
+    headers["Idempotency-Key"] = string.format("%08x-%04x-4%03x-%04x-%04x%08x", math.random(0, 0xffffffff), math.random(0, 0xffff),
+      math.random(0, 0xfff), math.random(0x8000, 0xbfff), math.random(0, 0xffff), math.random(0, 0xffffffff))
+  end
   return wrk.format("POST", nil, headers, body)
 end

@@ -3,7 +3,8 @@
 # bare minimal-API endpoint returning a small fixed JSON object), then, ROUNDS times (default 3):
 #   1. loads the floor with wrk and notes its requests/s,
 #   2. starts PaymentHub on a fresh database (synchronous=FULL, as shipped), warms it up, and loads
-#      POST /api/platform/intents, the same with an Idempotency-Key, and GET /api/platform/intents/{id},
+#      POST /api/platform/intents, the same with an Idempotency-Key (the reference as the key, then a
+#      random UUID per request: bench/create.lua), and GET /api/platform/intents/{id},
 # each with the same wrk settings, right after the floor. Each PaymentHub figure is printed as a ratio
 # of that round's floor, with p50/p99; the summary gives the median ratio over the rounds. Ratios made
 # in one run are what count: this machine's absolute speed swings by a third between runs.
@@ -127,9 +128,15 @@ for round in $(seq 1 "$rounds"); do
   printf '   %-18s %10s req/s   p50 %-8s p99 %-8s  %s× floor\n' create "$RPS" "$P50" "$P99" "$(ratio "$RPS" "$floor_rps")"
   echo -e "$round\tcreate\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps" >>"$out/rounds.tsv"
 
+  plain_rps=$RPS
   IDEMPOTENCY=1 app_run "create-idempotent-$round" bench/create.lua "/api/platform/intents"
-  printf '   %-18s %10s req/s   p50 %-8s p99 %-8s  %s× floor\n' create-idempotent "$RPS" "$P50" "$P99" "$(ratio "$RPS" "$floor_rps")"
-  echo -e "$round\tcreate-idempotent\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps" >>"$out/rounds.tsv"
+  printf '   %-18s %10s req/s   p50 %-8s p99 %-8s  %s× floor, %s of plain\n' create-idempotent "$RPS" "$P50" "$P99" "$(ratio "$RPS" "$floor_rps")" "$(ratio "$RPS" "$plain_rps")"
+  echo -e "$round\tcreate-idempotent\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps\t$(ratio "$RPS" "$plain_rps")" >>"$out/rounds.tsv"
+
+  # The same with a random UUID for each key, as most clients send them (see bench/create.lua).
+  IDEMPOTENCY=uuid app_run "create-idempotent-uuid-$round" bench/create.lua "/api/platform/intents"
+  printf '   %-18s %10s req/s   p50 %-8s p99 %-8s  %s× floor, %s of plain\n' create-idem-uuid "$RPS" "$P50" "$P99" "$(ratio "$RPS" "$floor_rps")" "$(ratio "$RPS" "$plain_rps")"
+  echo -e "$round\tcreate-idem-uuid\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps\t$(ratio "$RPS" "$plain_rps")" >>"$out/rounds.tsv"
 
   id=$(curl -sf -X POST "$base/api/platform/intents" -H "X-Client-ID: pk_test_bench" -H "X-Client-Secret: sk_test_bench_secret" \
     -H "Content-Type: application/json" \
@@ -146,9 +153,14 @@ done
 
 echo
 echo "== summary: median over $rounds rounds (ratio to the floor measured in the same round)"
-for name in create create-idempotent get; do
+for name in create create-idempotent create-idem-uuid get; do
   awk -F'\t' -v n="$name" '$2==n' "$out/rounds.tsv" | sort -t$'\t' -k3,3n | awk -F'\t' -v n="$name" '
     { rows[NR] = $0 } END {
       split(rows[int((NR + 1) / 2)], m, "\t")
       printf "%-18s %s× floor   (%s req/s, floor %s)   p50 %s   p99 %s\n", n, m[3], m[4], m[7], m[5], m[6] }'
+done
+# Keyed creates as a share of the plain creates of the same round (the aim: within 10 %).
+for name in create-idempotent create-idem-uuid; do
+  awk -F'\t' -v n="$name" '$2==n { print $8 }' "$out/rounds.tsv" | sort -n | awk -v n="$name" '
+    { v[NR] = $1; all = all (NR > 1 ? ", " : "") $1 } END { printf "%-18s %s of plain (median; rounds: %s)\n", n, v[int((NR + 1) / 2)], all }'
 done
