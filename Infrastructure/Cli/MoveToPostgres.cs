@@ -64,6 +64,10 @@ public static class MoveToPostgres
                     """, transaction: tx);
             await tx.CommitAsync(ct);
         }
+        // Statistics for the planner now, not at autovacuum's first visit: without them PostgreSQL guesses
+        // every condition selective and may walk a merchant's rows through the wrong index meanwhile.
+        foreach (var table in tables)
+            await to.ExecuteAsync($"ANALYZE {table}");
 
         Console.WriteLine($"Copied {settings.DatabasePath} into {target.Description}:");
         foreach (var (table, rows) in copied) Console.WriteLine($"  {table,-26} {rows,10:N0} rows");

@@ -186,6 +186,9 @@ public sealed class CliTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Matches(@"intents\s+2 rows", stdout);
         Assert.Matches(@"subscriptions\s+1 rows", stdout);
+        // The copied tables have the planner's statistics already (-1 rows: never analyzed).
+        await using (var copy = new Npgsql.NpgsqlConnection(TestDatabases.ConnectionStringFor(Data)))
+            Assert.Equal(2f, await copy.ExecuteScalarAsync<float>("SELECT reltuples FROM pg_class WHERE oid = 'intents'::regclass"));
         await using (var postgres = new ServingOn(Data))
         {
             var api = postgres.Api();
