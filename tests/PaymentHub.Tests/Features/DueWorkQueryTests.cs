@@ -1,9 +1,7 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
 using PaymentHub.Features.Intents;
 using PaymentHub.Features.Subscriptions;
-using PaymentHub.Infrastructure.Database;
 using PaymentHub.Tests.Features.Subscriptions;
 using PaymentHub.Tests.Infrastructure;
 
@@ -52,17 +50,10 @@ public sealed class DueWorkQueryTests(PaymentHubFactory app) : IClassFixture<Pay
     /// <summary>Runs <paramref name="sql"/> on a connection of its own; the rows it gave and the VM instructions it took.</summary>
     private async Task<(int Rows, long Instructions)> InstructionsAsync(string sql, object args)
     {
-        await using var connection = (SqliteConnection)await app.Services.GetRequiredService<Db>().OpenReadAsync();
+        await using var connection = (SqliteConnection)app.Open();
         long instructions = 0;
         SQLitePCL.raw.sqlite3_progress_handler(connection.Handle, 1, _ => { instructions++; return 0; }, null);
-        try
-        {
-            var rows = (await connection.QueryAsync(sql, args)).Count();
-            return (rows, instructions);
-        }
-        finally
-        {
-            SQLitePCL.raw.sqlite3_progress_handler(connection.Handle, 0, null, null);
-        }
+        var rows = (await connection.QueryAsync(sql, args)).Count();
+        return (rows, instructions);
     }
 }

@@ -187,7 +187,7 @@ public sealed class CliTests : IDisposable
         Assert.Matches(@"intents\s+2 rows", stdout);
         Assert.Matches(@"subscriptions\s+1 rows", stdout);
         // The copied tables have the planner's statistics already (-1 rows: never analyzed).
-        await using (var copy = new Npgsql.NpgsqlConnection(TestDatabases.ConnectionStringFor(Data)))
+        await using (var copy = TestDatabases.Open(Data))
             Assert.Equal(2f, await copy.ExecuteScalarAsync<float>("SELECT reltuples FROM pg_class WHERE oid = 'intents'::regclass"));
         await using (var postgres = new ServingOn(Data))
         {
