@@ -40,13 +40,14 @@ public sealed class IdempotentRequest
     private (int Status, string? ContentType, byte[] Body, byte[] StoredBody)? _prepared;
     // Written by the unit on the writer's thread and read by the request once the unit has returned.
     private bool _taken;
-    private (int Status, string? ContentType, byte[] Body)? _kept;
+    private bool _keptPrepared;
 
     /// <summary>Whether a run of a unit claimed the key (whether that run committed is the caller's to know).</summary>
     internal bool ClaimedOnce { get; private set; }
 
     /// <summary>The answer kept in the handler's unit; set only when that unit claimed the key and kept it.</summary>
-    internal (int Status, string? ContentType, byte[] Body)? KeptAnswer => _kept;
+    internal (int Status, string? ContentType, byte[] Body)? KeptAnswer =>
+        _keptPrepared && _prepared is { } p ? (p.Status, p.ContentType, p.Body) : null;
 
     /// <summary>The key of the request being handled, when it carries one and its endpoint claims in its write.</summary>
     public static IdempotentRequest? Of(HttpContext http) =>
@@ -69,13 +70,13 @@ public sealed class IdempotentRequest
     public bool TryClaim(DbTx tx)
     {
         var answer = _prepared ?? throw new InvalidOperationException("PrepareAnswerAsync must come before TryClaim.");
-        _kept = null;
+        _keptPrepared = false;
         _taken = !Claim(tx, (answer.Status, answer.ContentType, answer.StoredBody));
         return !_taken;
     }
 
     /// <summary>The unit gives the prepared answer, which its claim wrote: the filter answers with it.</summary>
-    public void KeepAnswer(DbTx tx) => _kept = _prepared is { } p ? (p.Status, p.ContentType, p.Body) : null;
+    public void KeepAnswer(DbTx tx) => _keptPrepared = true;
 
     /// <summary>
     /// The unit answers something else than the prepared answer (a conflict found after the claim):
@@ -83,7 +84,7 @@ public sealed class IdempotentRequest
     /// </summary>
     public void AnswerOtherwise(DbTx tx)
     {
-        _kept = null;
+        _keptPrepared = false;
         Keep(tx, null, null, null);
     }
 
