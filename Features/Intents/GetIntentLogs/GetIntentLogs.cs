@@ -23,7 +23,13 @@ public sealed class GetIntentLogs : ICarterModule
 
     private sealed record LogRow(long Id, string EventType, string Message, string ActorType, long CreatedAt);
 
-    private const string OwnedSql = "SELECT COUNT(*) FROM intents WHERE id = @IntentId AND merchant_id = @MerchantId AND mode = @Mode";
+    private sealed record Owner(string MerchantId, string Mode);
+
+    // Only the id in the WHERE clause, the owner checked on the row: with the merchant and mode there too,
+    // PostgreSQL without statistics yet (a new database, or one just filled by migrate-to-postgres)
+    // walks the merchant's (merchant_id, mode) listing index instead of the primary key.
+    internal const string OwnerSql = "SELECT merchant_id AS MerchantId, mode AS Mode FROM intents WHERE id = @IntentId";
+
     private const string CountSql = "SELECT COUNT(*) FROM intent_logs WHERE intent_id = @IntentId";
     private const string PageSql = """
         SELECT id AS Id, event_type AS EventType, message AS Message, actor_type AS ActorType, created_at AS CreatedAt
@@ -48,9 +54,9 @@ public sealed class GetIntentLogs : ICarterModule
         var paging = Paging.Of(query);
         var intentId = query.IntentId;
         await using var connection = await db.OpenReadAsync(ct);
-        var owned = await connection.ExecuteScalarAsync<long>(new CommandDefinition(OwnedSql,
-            new { IntentId = intentId, caller.MerchantId, caller.Mode }, cancellationToken: ct));
-        if (owned == 0) return ApiError.NotFound(ErrorCodes.IntentNotFound, "Payment intent");
+        var owner = await connection.QuerySingleOrDefaultAsync<Owner>(new CommandDefinition(OwnerSql, new { IntentId = intentId }, cancellationToken: ct));
+        if (owner is null || owner.MerchantId != caller.MerchantId || owner.Mode != caller.Mode)
+            return ApiError.NotFound(ErrorCodes.IntentNotFound, "Payment intent");
 
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSql, new { IntentId = intentId }, cancellationToken: ct));
         var rows = await connection.QueryAsync<LogRow>(new CommandDefinition(PageSql,
