@@ -16,12 +16,8 @@ public sealed class IntentReadPlanTests(PaymentHubFactory app) : IClassFixture<P
     public async Task ReadById_UsesThePrimaryKey_BeforeAnyStatistics()
     {
         var (api, id) = await OneOfManyIntentsAsync();
-        await using var connection = app.Open();
 
-        var plan = string.Join("\n", await connection.QueryAsync<string>("EXPLAIN " + IntentQueries.ByIdSql, new { Value = id }));
-
-        Assert.Contains("intents_pkey", plan);
-        Assert.DoesNotContain("ix_intents_listing", plan);
+        await AssertPlannedOnThePrimaryKeyAsync(IntentQueries.ByIdSql, new { Value = id });
         var read = await Envelopes.AssertOk(await api.GetAsync($"{IntentCalls.Intents}/{id}"));
         Assert.Equal(id, (string)read["intent_id"]!);
     }
@@ -30,14 +26,18 @@ public sealed class IntentReadPlanTests(PaymentHubFactory app) : IClassFixture<P
     public async Task LogsOwnerCheck_UsesThePrimaryKey_BeforeAnyStatistics()
     {
         var (api, id) = await OneOfManyIntentsAsync();
-        await using var connection = app.Open();
 
-        var plan = string.Join("\n", await connection.QueryAsync<string>("EXPLAIN " + GetIntentLogs.OwnerSql, new { IntentId = id }));
-
-        Assert.Contains("intents_pkey", plan);
-        Assert.DoesNotContain("ix_intents_listing", plan);
+        await AssertPlannedOnThePrimaryKeyAsync(GetIntentLogs.OwnerSql, new { IntentId = id });
         var logs = await Envelopes.AssertOk(await api.GetAsync($"{IntentCalls.Intents}/{id}/logs"));
         Assert.Equal("intent.created", (string)logs["items"]![0]!["event_type"]!);
+    }
+
+    private async Task AssertPlannedOnThePrimaryKeyAsync(string sql, object parameters)
+    {
+        await using var connection = app.Open();
+        var plan = string.Join("\n", await connection.QueryAsync<string>("EXPLAIN " + sql, parameters));
+        Assert.Contains("intents_pkey", plan);
+        Assert.DoesNotContain("ix_intents_listing", plan);
     }
 
     /// <summary>A new merchant's intent and 20,000 more of the same merchant and mode copied from it, with no ANALYZE after them.</summary>
