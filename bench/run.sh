@@ -78,6 +78,14 @@ app_run() {
     echo "   ($name: $(grep -hE "Non-2xx|Socket errors" "$out/$name.txt" "$out/$name-b.txt" | tr '\n' ' '))"; fi
 }
 
+# keyed_run label file keys → creates with an Idempotency-Key each (keys: 1 or uuid, see bench/create.lua)
+# in the current round, printed and recorded as a ratio of the floor and a share of the round's plain creates
+keyed_run() {
+  IDEMPOTENCY=$3 app_run "$2-$round" bench/create.lua "/api/platform/intents"
+  printf '   %-18s %10s req/s   p50 %-8s p99 %-8s  %s× floor, %s of plain\n' "$1" "$RPS" "$P50" "$P99" "$(ratio "$RPS" "$floor_rps")" "$(ratio "$RPS" "$plain_rps")"
+  echo -e "$round\t$1\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps\t$(ratio "$RPS" "$plain_rps")" >>"$out/rounds.tsv"
+}
+
 # A fresh PostgreSQL database per round (dropped at the next), when BENCH_POSTGRES is set.
 pg_database() {
   local db=paymenthub_bench_$1
@@ -129,14 +137,9 @@ for round in $(seq 1 "$rounds"); do
   echo -e "$round\tcreate\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps" >>"$out/rounds.tsv"
 
   plain_rps=$RPS
-  IDEMPOTENCY=1 app_run "create-idempotent-$round" bench/create.lua "/api/platform/intents"
-  printf '   %-18s %10s req/s   p50 %-8s p99 %-8s  %s× floor, %s of plain\n' create-idempotent "$RPS" "$P50" "$P99" "$(ratio "$RPS" "$floor_rps")" "$(ratio "$RPS" "$plain_rps")"
-  echo -e "$round\tcreate-idempotent\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps\t$(ratio "$RPS" "$plain_rps")" >>"$out/rounds.tsv"
-
-  # The same with a random UUID for each key, as most clients send them (see bench/create.lua).
-  IDEMPOTENCY=uuid app_run "create-idempotent-uuid-$round" bench/create.lua "/api/platform/intents"
-  printf '   %-18s %10s req/s   p50 %-8s p99 %-8s  %s× floor, %s of plain\n' create-idem-uuid "$RPS" "$P50" "$P99" "$(ratio "$RPS" "$floor_rps")" "$(ratio "$RPS" "$plain_rps")"
-  echo -e "$round\tcreate-idem-uuid\t$(ratio "$RPS" "$floor_rps")\t$RPS\t$P50\t$P99\t$floor_rps\t$(ratio "$RPS" "$plain_rps")" >>"$out/rounds.tsv"
+  keyed_run create-idempotent create-idempotent 1
+  # The same with a random UUID for each key, as most clients send them.
+  keyed_run create-idem-uuid create-idempotent-uuid uuid
 
   id=$(curl -sf -X POST "$base/api/platform/intents" -H "X-Client-ID: pk_test_bench" -H "X-Client-Secret: sk_test_bench_secret" \
     -H "Content-Type: application/json" \
