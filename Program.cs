@@ -90,6 +90,7 @@ static WebApplication Compose(string[] args)
 
     builder.Services.AddSingleton(settings);
     builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddHostedService(sp => new NativeHeapTrim(sp.GetRequiredService<TimeProvider>()));
     builder.Services.AddSingleton(_ => Db.From(settings));
     builder.Services.AddSingleton<DbWriter>();
     builder.Services.AddSingleton(Currencies.LoadEmbedded());
