@@ -2,11 +2,11 @@
 # Footprint of the published single file: its size, cold start to the first /health 200 (on a fresh
 # data folder and on an existing one), resident memory when idle and after a load. Each start is
 # measured RUNS times (default 5); the median is reported.
-# Beside the idle RSS it prints what that RSS is made of and how much of it the idle process touches
-# again in the next WATCH seconds (default 30; 0 skips it): the accessed bits of its pages are cleared
-# (/proc/PID/clear_refs) and the pages referenced since are counted.
-# LATER=seconds reads the idle RSS once more that long after the first /health 200 (an idle server's
-# recurring jobs keep running; default 0: not read).
+# Beside the idle RSS it prints what that RSS is made of; then, on a server started for it, how much
+# of the idle RSS the process touches in the WATCH seconds after its first 10 (default 30; 0 skips
+# it): the accessed bits of its pages are cleared (/proc/PID/clear_refs) and the pages referenced
+# since are counted. LATER=seconds reads that server's idle RSS once more that long after its first
+# /health 200 (an idle server's recurring jobs keep running; default 0: not read).
 # Usage: bash bench/footprint.sh   (RUNS=n starts; APP=path to skip the publish; WATCH=seconds; LATER=seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,17 +60,6 @@ done
 start "$out/data-idle"
 sleep 10
 idle=$(rss_mb); idle_split=$(rss_split)
-used=""
-if [ "$watch" -gt 0 ] && { echo 1 >"/proc/$pid/clear_refs"; } 2>/dev/null; then
-  sleep "$watch"
-  used=$(awk '/^Referenced:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/smaps_rollup"); used_rss=$(rss_mb)
-fi
-later_rss=""
-if [ "$later" -gt 0 ]; then
-  waited=10; [ -z "$used" ] || waited=$((10 + watch))
-  [ "$later" -le "$waited" ] || sleep $((later - waited))
-  later_rss="$(rss_mb) MB ($(rss_split))"
-fi
 wrk -t2 -c64 -d10s -s bench/create.lua "$base/api/platform/intents" >/dev/null
 id=$(curl -sf -X POST "$base/api/platform/intents" -H "X-Client-ID: pk_test_bench" -H "X-Client-Secret: sk_test_bench_secret" \
   -H "Content-Type: application/json" \
@@ -83,12 +72,29 @@ sleep 5
 settled=$(rss_mb)
 stop
 
+# Idle memory in use, and later on: a server of its own, so the figures above are read as always.
+used=""; later_rss=""
+if [ "$watch" -gt 0 ] || [ "$later" -gt 0 ]; then
+  start "$out/data-watch"
+  sleep 10
+  waited=10
+  if [ "$watch" -gt 0 ] && [ -r "/proc/$pid/smaps_rollup" ] && { echo 1 >"/proc/$pid/clear_refs"; } 2>/dev/null; then
+    sleep "$watch"; waited=$((waited + watch))
+    used=$(awk '/^Referenced:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/smaps_rollup"); used_rss=$(rss_mb)
+  fi
+  if [ "$later" -gt 0 ]; then
+    [ "$later" -le "$waited" ] || sleep $((later - waited))
+    later_rss="$(rss_mb) MB ($(rss_split))"
+  fi
+  stop
+fi
+
 echo
 echo "== footprint (median of $runs starts)"
 printf 'file                  %s MB (%s bytes), %s other files beside it\n' "$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')" "$size" "$others"
 printf 'start, fresh data     %s ms   (runs: %s)\n' "$(printf '%s\n' "${fresh[@]}" | median)" "${fresh[*]}"
 printf 'start, existing data  %s ms   (runs: %s)\n' "$(printf '%s\n' "${existing[@]}" | median)" "${existing[*]}"
 printf 'RSS idle (10 s)       %s MB (%s)\n' "$idle" "$idle_split"
-[ -z "$used" ] || printf 'RSS touched when idle %s MB of the %s MB resident in the %s s after   (pages referenced)\n' "$used" "$used_rss" "$watch"
-[ -z "$later_rss" ] || printf 'RSS idle (%s s)%*s%s\n' "$later" $((9 - ${#later})) '' "$later_rss"
 printf 'RSS after the bench   %s MB (5 s later: %s MB)\n' "$loaded" "$settled"
+[ -z "$used" ] || printf 'RSS touched when idle %s MB of %s MB resident, in the %s s after the first 10   (pages referenced; a second server)\n' "$used" "$used_rss" "$watch"
+[ -z "$later_rss" ] || printf 'RSS idle (%s s)%*s%s   (the second server)\n' "$later" $((9 - ${#later})) '' "$later_rss"
