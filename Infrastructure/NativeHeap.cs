@@ -37,7 +37,9 @@ internal static class NativeHeap
 /// methods hot, glibc hands each new thread one of its malloc arenas (up to eight per core), and what
 /// the compiler freed into them stayed with the process. Trimmed, the same server grew about half as
 /// much (bench/README.md, "An eleventh pass"). The service stops for good where the C library has no
-/// <c>malloc_trim</c>, or where a trim fails: memory housekeeping never stops the server.
+/// <c>malloc_trim</c>, or where a trim fails: memory housekeeping never stops the server. A hosted
+/// service rather than a recurring job: every process needs its own trim, where Hangfire runs a
+/// recurring job on one instance, and not at all on an instance without the job server.
 /// </summary>
 internal sealed class NativeHeapTrim(TimeProvider clock, TimeSpan? interval = null, Func<bool>? trim = null) : BackgroundService
 {
@@ -53,13 +55,10 @@ internal sealed class NativeHeapTrim(TimeProvider clock, TimeSpan? interval = nu
             while (await timer.WaitForNextTickAsync(stoppingToken))
                 if (!_trim()) return;
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
         catch (Exception)
         {
-            // A failing trim ends the trims, not the host (a background service's failure stops it).
+            // Stopping (the wait is cancelled), or a trim failed: that ends the trims, not the host,
+            // which a background service's failure would stop.
         }
     }
 }
