@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Dapper;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using PaymentHub.Features.Gateways.Contracts;
 using PaymentHub.Infrastructure.Database;
 using PaymentHub.Tests.Infrastructure;
@@ -248,5 +250,22 @@ public sealed class CheckoutPageTests(PaymentHubFactory app) : IClassFixture<Pay
         Assert.DoesNotContain("Test mode.", html);
         Assert.DoesNotContain("security-key-123456", html);
         Assert.Contains("https://secure.nmi.com", response.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [Fact]
+    public void TheAntiforgeryCookie_IsNamedBeforeAspNetCoresSetupRuns()
+    {
+        // Options configurations run in the order they were registered. Unless the first one names the
+        // cookie, ASP.NET Core's setup hashes the application's name into a default name at the first
+        // resolve, during start-up, which loads OpenSSL into every server for a name replaced anyway.
+        var configurations = app.Services.GetServices<IConfigureOptions<AntiforgeryOptions>>().ToList();
+        var named = new AntiforgeryOptions();
+        configurations[0].Configure(named);
+
+        Assert.Equal("ph_af", named.Cookie.Name);
+        Assert.Contains(configurations, c => c.GetType().Assembly == typeof(AntiforgeryOptions).Assembly);
+        var options = app.Services.GetRequiredService<IOptions<AntiforgeryOptions>>().Value;
+        Assert.Equal("ph_af", options.Cookie.Name);
+        Assert.Equal("__af", options.FormFieldName);
     }
 }
