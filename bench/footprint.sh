@@ -2,11 +2,12 @@
 # Footprint of the published single file: its size, cold start to the first /health 200 (on a fresh
 # data folder and on an existing one), resident memory when idle and after a load. Each start is
 # measured RUNS times (default 5); the median is reported.
-# Beside the idle RSS it prints what that RSS is made of; then, on a server started for it, how much
-# of the idle RSS the process touches in the WATCH seconds after its first 10 (default 30; 0 skips
-# it): the accessed bits of its pages are cleared (/proc/PID/clear_refs) and the pages referenced
-# since are counted. LATER=seconds reads that server's idle RSS once more that long after its first
-# /health 200 (an idle server's recurring jobs keep running; default 0: not read).
+# The idle RSS is read on a fresh data folder and on an existing one, with what each is made of;
+# then, on a server started for it, how much of the idle RSS the process touches in the WATCH
+# seconds after its first 10 (default 30; 0 skips it): the accessed bits of its pages are cleared
+# (/proc/PID/clear_refs) and the pages referenced since are counted. LATER=seconds reads that
+# server's idle RSS once more that long after its first /health 200 (an idle server's recurring jobs
+# keep running; default 0: not read).
 # Usage: bash bench/footprint.sh   (RUNS=n starts; APP=path to skip the publish; WATCH=seconds; LATER=seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,13 @@ for i in $(seq 1 "$runs"); do
   start "$out/data-$i"; existing+=("$MS"); stop
 done
 
+# Idle on an existing data folder (the first start's), as a server runs after its first start: a fresh
+# folder's start also creates the key ring's first key and the first API keys, and so loads OpenSSL.
+start "$out/data-1"
+sleep 10
+idle_existing=$(rss_mb); idle_existing_split=$(rss_split)
+stop
+
 start "$out/data-idle"
 sleep 10
 idle=$(rss_mb); idle_split=$(rss_split)
@@ -94,7 +102,8 @@ echo "== footprint (median of $runs starts)"
 printf 'file                  %s MB (%s bytes), %s other files beside it\n' "$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')" "$size" "$others"
 printf 'start, fresh data     %s ms   (runs: %s)\n' "$(printf '%s\n' "${fresh[@]}" | median)" "${fresh[*]}"
 printf 'start, existing data  %s ms   (runs: %s)\n' "$(printf '%s\n' "${existing[@]}" | median)" "${existing[*]}"
-printf 'RSS idle (10 s)       %s MB (%s)\n' "$idle" "$idle_split"
+printf 'RSS idle (10 s)       %s MB (%s)   fresh data\n' "$idle" "$idle_split"
+printf 'RSS idle (10 s)       %s MB (%s)   existing data\n' "$idle_existing" "$idle_existing_split"
 printf 'RSS after the bench   %s MB (5 s later: %s MB)\n' "$loaded" "$settled"
 [ -z "$used" ] || printf 'RSS touched when idle %s MB of %s MB resident, in the %s s after the first 10   (pages referenced; a second server)\n' "$used" "$used_rss" "$watch"
 [ -z "$later_rss" ] || printf 'RSS idle (%s s)%*s%s   (the second server)\n' "$later" $((9 - ${#later})) '' "$later_rss"
