@@ -2,9 +2,10 @@ namespace PaymentHub.Tests.Infrastructure;
 
 /// <summary>
 /// What a server that has only answered /health keeps in memory: none of the parts it serves on
-/// request only. Every assembly the runtime loads is a file it maps, so the process's memory map
-/// (Linux) lists them; each one loaded costs an idle server its relocated data, the metadata read
-/// and the types laid out (bench/README.md, "Idle memory, a third pass").
+/// request only. Every assembly the runtime loads, and every native library, is a file it maps, so
+/// the process's memory map (Linux) lists them; each assembly loaded costs an idle server its
+/// relocated data, the metadata read and the types laid out (bench/README.md, "Idle memory, a third
+/// pass"), and OpenSSL about 4 MB ("A twelfth pass").
 /// </summary>
 public sealed class IdleServerTests : IAsyncLifetime
 {
@@ -20,13 +21,20 @@ public sealed class IdleServerTests : IAsyncLifetime
         PaymentHubFactory.DeleteData(_data);
     }
 
-    /// <summary>The assemblies mapped by the process, by file name.</summary>
-    private static HashSet<string> Loaded(System.Diagnostics.Process process) =>
+    /// <summary>The files mapped by the process, by name.</summary>
+    private static HashSet<string> Mapped(System.Diagnostics.Process process) =>
         File.ReadLines($"/proc/{process.Id}/maps")
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(fields => fields.Length >= 6 && fields[5].EndsWith(".dll", StringComparison.Ordinal))
+            .Where(fields => fields.Length >= 6 && fields[5].StartsWith('/'))
             .Select(fields => Path.GetFileName(fields[5]))
             .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The assemblies mapped by the process, by file name.</summary>
+    private static HashSet<string> Loaded(System.Diagnostics.Process process) =>
+        Mapped(process).Where(name => name.EndsWith(".dll", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+
+    private static bool IsOpenSsl(string file) =>
+        file.StartsWith("libssl.so", StringComparison.Ordinal) || file.StartsWith("libcrypto.so", StringComparison.Ordinal);
 
     [LinuxSqliteFact]
     public async Task AfterStartAndAHealthCheck_WhatOnlyARequestNeeds_IsNotLoaded()
@@ -52,6 +60,37 @@ public sealed class IdleServerTests : IAsyncLifetime
         // The reference is there when asked for.
         (await http.GetAsync(origin + "/docs/")).EnsureSuccessStatusCode();
         Assert.Contains("Scalar.AspNetCore.dll", Loaded(process));
+    }
+
+    [LinuxSqliteFact]
+    public async Task ARestartOnItsData_LoadsOpenSsl_OnlyWhenARequestNeedsIt()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["PAYMENTHUB_DATA"] = _data,
+            ["PAYMENTHUB_BOOTSTRAP_CLIENT_ID"] = "pk_test_idle",
+            ["PAYMENTHUB_BOOTSTRAP_CLIENT_SECRET"] = "sk_test_idle_secret",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        // A first start hashes the first API keys and the admin password, and creates the key ring's
+        // key: it needs OpenSSL (libssl and libcrypto, about 4 MB resident once loaded).
+        var (first, _) = await _servers.StartAsync(environment);
+        Assert.Contains(Mapped(first), IsOpenSsl);
+        first.Kill();
+        await first.WaitForExitAsync();
+
+        // A restart on that data folder needs none of that until a request does.
+        var (process, origin) = await _servers.StartAsync(environment);
+        using var http = new HttpClient();
+        (await http.GetAsync(origin + "/health")).EnsureSuccessStatusCode();
+        Assert.DoesNotContain(Mapped(process), IsOpenSsl);
+
+        // An API request has its key's hash checked.
+        using var request = new HttpRequestMessage(HttpMethod.Get, origin + "/api/platform/intents");
+        request.Headers.Add("X-Client-ID", "pk_test_idle");
+        request.Headers.Add("X-Client-Secret", "sk_test_idle_secret");
+        (await http.SendAsync(request)).EnsureSuccessStatusCode();
+        Assert.Contains(Mapped(process), IsOpenSsl);
     }
 }
 
